@@ -1,0 +1,132 @@
+"""Command line: ``build`` (the default), ``serve`` and ``publish``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+from .config import Settings, load_settings, validate
+from .errors import ConfigError, ElectricSpeechError
+from .reporter import Reporter
+
+COMMANDS = ("build", "serve", "publish")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--content", type=Path, default=Path("content"), metavar="DIR",
+                   help="site folder with site.toml, films/, pages/, archive/ (default: content)")
+    p.add_argument("--out", type=Path, default=Path("_site"), metavar="DIR",
+                   help="output folder, replaced atomically on success (default: _site)")
+    p.add_argument("--captioner", metavar="NAME",
+                   help="'describe' (offline CNN, default) or 'hf:<model id or local path>'")
+    p.add_argument("--embedder", metavar="NAME",
+                   help="map embedder: 'efficientnet' (default) or 'hf:<model id or local path>'")
+    p.add_argument("--layout", metavar="NAME", help="map layout shown first: umap, tsne, grid or date")
+    p.add_argument("--device", choices=["cpu", "cuda", "auto"], help="where models run (default: cpu)")
+    p.add_argument("--relayout", action="store_true", help="recompute the map layout instead of adding to it")
+    p.add_argument("--no-map", action="store_true", help="skip the art map stage")
+    p.add_argument("--drafts", action="store_true", help="include films and pages marked draft: true")
+    p.add_argument("--strict", action="store_true", help="treat warnings as errors (nothing is written)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars or summary")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="build.py",
+        description="Electric Speech: build a static site of machine-read documentaries from a site folder.",
+        epilog="Without a command, `build` runs. `python build.py COMMAND --help` explains each command.",
+    )
+    parser.add_argument("--version", action="version", version=f"Electric Speech {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    b = sub.add_parser("build", help="build the site (default)", description="Build the site into --out.")
+    _common(b)
+    s = sub.add_parser("serve", help="build, serve on localhost, rebuild and reload on change",
+                       description="Build, serve the output on localhost, rebuild on change and reload the browser.")
+    _common(s)
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    s.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")
+    s.add_argument("--no-reload", action="store_true", help="do not watch for changes")
+    p = sub.add_parser("publish", help="upload films and their machine captions to YouTube",
+                       description="Build if needed, then upload each non-draft film and its caption track to YouTube.")
+    _common(p)
+    try:
+        from .publish.command import add_publish_arguments
+    except ImportError:
+        pass
+    else:
+        add_publish_arguments(p)
+    return parser
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    settings = load_settings(args.content)
+    if args.captioner:
+        settings.captions.captioner = args.captioner
+    if args.embedder:
+        settings.map.embedder = args.embedder
+    if args.layout:
+        settings.map.layout = args.layout
+    if args.device:
+        settings.captions.device = args.device
+        settings.map.device = args.device
+    if args.relayout:
+        settings.map.relayout = True
+    if args.strict:
+        settings.build.strict = True
+    if args.drafts:
+        settings.build.drafts = True
+    validate(settings, args.content / "site.toml")
+    return settings
+
+
+def run_build(args: argparse.Namespace, reporter: Reporter, write: bool = True):
+    from .pipeline import BuildOptions, build
+
+    settings = settings_from_args(args)
+    options = BuildOptions(with_map=not args.no_map, relayout=args.relayout, write=write)
+    return build(args.content, args.out, settings, reporter, options)
+
+
+def print_summary(result, reporter: Reporter) -> None:
+    st = result.stats
+    cached = sum(h for h, _ in st.cache.values())
+    computed = sum(m for _, m in st.cache.values())
+    reporter.info(
+        f"built {result.out_dir}: {st.films} films, {st.keyframes} keyframes, {st.cues} cues, "
+        f"{st.pages} pages, {st.archive} archive images in {st.seconds:.2f} s"
+    )
+    detail = ", ".join(f"{stage} {h}/{h + m}" for stage, (h, m) in st.cache.items())
+    reporter.info(f"from cache: {cached} of {cached + computed} artifacts" + (f" ({detail})" if detail else ""))
+    if result.warnings:
+        reporter.info(f"{len(result.warnings)} warning(s) above")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        argv.insert(0, "build")
+    args = make_parser().parse_args(argv)
+    reporter = Reporter(quiet=args.quiet)
+    try:
+        if args.command == "serve":
+            from .serve import serve
+
+            return serve(args, reporter)
+        if args.command == "publish":
+            try:
+                from .publish.command import run_publish
+            except ImportError as exc:
+                raise ConfigError(f"publishing is not available: {exc}") from None
+            return run_publish(args, lambda: run_build(args, reporter))
+        result = run_build(args, reporter)
+        print_summary(result, reporter)
+        return 0
+    except ElectricSpeechError as exc:
+        print(f"error: {exc.oneline()}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the previous site and the cache are intact", file=sys.stderr)
+        return 130

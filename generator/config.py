@@ -1,0 +1,187 @@
+"""Typed settings, read from ``site.toml``. Each section of the file is one dataclass below; every
+field has a default and a docstring-like comment, and unknown keys are an error (a typo in a setting
+should never be silently ignored)."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_type_hints
+
+from .errors import ConfigError
+
+
+@dataclass
+class SiteSettings:
+    title: str = "Electric Speech"  # shown in the header and the <title> of every page
+    language: str = "en"  # BCP 47 language of the pages and the subtitle tracks
+    description: str = ""  # one line for the front page and meta description
+    base_url: str = ""  # absolute URL where the site will live; empty keeps links relative
+    author: str = ""
+
+
+@dataclass
+class KeyframeSettings:
+    scene_threshold: float = 0.3  # ffmpeg scene score (0-1) above which a frame starts a new shot
+    max_interval: float = 4.0  # seconds: within a long shot, take a frame at least this often
+    min_interval: float = 0.5  # seconds: ignore shot changes closer than this to the previous keyframe
+    thumb_width: int = 640  # width of the JPEG written for each keyframe (height keeps the aspect)
+    analysis_width: int = 320  # frames are scaled to this width before scene scoring (speed)
+    jpeg_quality: int = 4  # ffmpeg -q:v, 2 (best) .. 31
+
+
+@dataclass
+class CaptionSettings:
+    captioner: str = "describe"  # "describe" (offline CNN) or "hf:<model id or local path>"
+    device: str = "cpu"  # "cpu", "cuda" or "auto"
+    batch_size: int = 8
+    num_beams: int = 3  # beam search width for neural captioners
+    max_new_tokens: int = 30
+    no_repeat_ngram_size: int = 3  # repetition guard for neural captioners
+    prompt: str = ""  # optional text prefix for captioners that take one (BLIP)
+    min_confidence: float = 0.15  # describe: below this the sentence hedges ("something like ...")
+
+
+@dataclass
+class SubtitleSettings:
+    min_cue: float = 1.2  # seconds a cue stays on screen at least
+    max_cue: float = 7.0  # seconds a cue stays on screen at most
+    line_width: int = 42  # characters per subtitle line
+    max_lines: int = 2
+    merge_identical: bool = True  # merge consecutive cues with the same text
+
+
+@dataclass
+class MapSettings:
+    embedder: str = "efficientnet"  # "efficientnet" (offline CNN) or "hf:<model id or path>"
+    layout: str = "umap"  # default layout shown first: "umap", "tsne", "grid" or "date"
+    layouts: list[str] = field(default_factory=lambda: ["umap", "tsne", "grid", "date"])
+    seed: int = 42
+    neighbours: int = 12  # similar images listed per item
+    batch_size: int = 32
+    device: str = "cpu"
+    relayout: bool = False  # recompute the layout instead of placing new images into it
+
+
+@dataclass
+class YouTubeSettings:
+    privacy: str = "private"  # "private", "unlisted" or "public"
+    category: str = "1"  # YouTube category id (1 = Film & Animation)
+    playlist: str = ""  # playlist title; created once if missing, empty for none
+    default_language: str = ""  # defaults to [site] language
+    tags: list[str] = field(default_factory=list)
+    caption_name: str = "Machine captions (Electric Speech)"  # name of the caption track
+    player: str = "self"  # film page player: "self", "youtube" or "both"
+    token: str = "~/.config/electric-speech/youtube-token.json"  # stored OAuth token (mode 0600)
+    client_secret: str = "client_secret.json"  # OAuth client for the first login (in the site folder)
+    chunk_size: int = 8 * 1024 * 1024  # bytes per resumable upload request
+    max_retries: int = 8
+    api_root: str = ""  # override the API root (tests, proxies)
+
+
+@dataclass
+class BuildSettings:
+    cache_dir: str = ".cache"  # relative to the site folder
+    strict: bool = False  # warnings fail the build
+    drafts: bool = False  # include items whose front matter says draft: true
+
+
+@dataclass
+class Settings:
+    site: SiteSettings = field(default_factory=SiteSettings)
+    keyframes: KeyframeSettings = field(default_factory=KeyframeSettings)
+    captions: CaptionSettings = field(default_factory=CaptionSettings)
+    subtitles: SubtitleSettings = field(default_factory=SubtitleSettings)
+    map: MapSettings = field(default_factory=MapSettings)
+    youtube: YouTubeSettings = field(default_factory=YouTubeSettings)
+    build: BuildSettings = field(default_factory=BuildSettings)
+
+
+def _coerce(value: Any, annotation: Any, where: str, path: Path) -> Any:
+    origin = getattr(annotation, "__origin__", None)
+    if origin is list:
+        if not isinstance(value, list):
+            raise ConfigError(f"{where} must be a list, got {value!r}", path)
+        return [str(v) for v in value]
+    if annotation is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false, got {value!r}", path)
+        return value
+    if annotation is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where} must be a whole number, got {value!r}", path)
+        return value
+    if annotation is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(f"{where} must be a number, got {value!r}", path)
+        return float(value)
+    if annotation is str:
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise ConfigError(f"{where} must be text, got {value!r}", path)
+        return str(value)
+    return value
+
+
+def _fill(section_cls: type, data: dict[str, Any], section: str, path: Path) -> Any:
+    hints = get_type_hints(section_cls)
+    known = {f.name for f in dataclasses.fields(section_cls)}
+    kwargs = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"unknown setting [{section}] {key} (known: {', '.join(sorted(known))})", path)
+        kwargs[key] = _coerce(value, hints[key], f"[{section}] {key}", path)
+    return section_cls(**kwargs)
+
+
+def load_settings(site_dir: Path) -> Settings:
+    """Read ``site.toml`` from a site folder; a missing file gives the defaults."""
+    path = site_dir / "site.toml"
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"invalid TOML: {exc}", path) from None
+        except UnicodeDecodeError:
+            raise ConfigError("not UTF-8 text", path) from None
+    sections = {f.name: f for f in dataclasses.fields(Settings)}
+    hints = get_type_hints(Settings)
+    kwargs = {}
+    for name, value in data.items():
+        if name not in sections:
+            raise ConfigError(f"unknown section [{name}] (known: {', '.join(sorted(sections))})", path)
+        if not isinstance(value, dict):
+            raise ConfigError(f"[{name}] must be a table", path)
+        kwargs[name] = _fill(hints[name], value, name, path)
+    settings = Settings(**kwargs)
+    validate(settings, path)
+    return settings
+
+
+def validate(settings: Settings, path: Path | None = None) -> None:
+    k, s = settings.keyframes, settings.subtitles
+    if not 0 < k.scene_threshold < 1:
+        raise ConfigError("[keyframes] scene_threshold must be between 0 and 1", path)
+    if k.max_interval <= 0 or k.min_interval < 0 or k.min_interval >= k.max_interval:
+        raise ConfigError("[keyframes] needs 0 <= min_interval < max_interval", path)
+    if k.thumb_width < 16 or k.analysis_width < 16:
+        raise ConfigError("[keyframes] thumb_width and analysis_width must be at least 16", path)
+    if s.min_cue <= 0 or s.max_cue < s.min_cue:
+        raise ConfigError("[subtitles] needs 0 < min_cue <= max_cue", path)
+    if s.line_width < 10 or s.max_lines < 1:
+        raise ConfigError("[subtitles] line_width must be >= 10 and max_lines >= 1", path)
+    if settings.captions.batch_size < 1:
+        raise ConfigError("[captions] batch_size must be at least 1", path)
+    if settings.captions.device not in ("cpu", "cuda", "auto"):
+        raise ConfigError("[captions] device must be cpu, cuda or auto", path)
+    if settings.youtube.privacy not in ("private", "unlisted", "public"):
+        raise ConfigError("[youtube] privacy must be private, unlisted or public", path)
+    if settings.youtube.player not in ("self", "youtube", "both"):
+        raise ConfigError("[youtube] player must be self, youtube or both", path)
+
+
+def as_dict(obj: Any) -> dict[str, Any]:
+    """Settings section as a plain dict: the form that goes into cache keys."""
+    return dataclasses.asdict(obj)

@@ -1,0 +1,227 @@
+"""Login and the API client.
+
+Login: the first time, ``InstalledAppFlow`` opens a browser for the OAuth consent (client id from
+``client_secret.json``) and the resulting authorized-user token is stored as JSON, created with mode
+0600 and replaced atomically. Later runs load it, refresh the access token when it has expired and
+save it again. The token is never printed or logged.
+
+Client: ``googleapiclient`` built from the discovery document bundled with the library (no network
+fetch). An API root override (``--youtube-api-root``, for test servers and proxies) rewrites the
+document's rootUrl/baseUrl and upload paths before building, because the library derives upload URLs
+from rootUrl: setting only ``client_options.api_endpoint`` would leave uploads pointed at Google. With
+an override the OAuth token refresh goes to ``<root>/token`` too, so no request leaves for Google.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import secrets
+import urllib.parse
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from ..errors import MissingDependency, PublishError
+
+SCOPES = ["https://www.googleapis.com/auth/youtube.force-ssl"]  # upload, captions and playlists
+GOOGLE_TOKEN_URI = "https://oauth2.googleapis.com/token"
+HTTP_TIMEOUT = 120.0  # seconds per request; a chunk of 8 MiB on a slow uplink needs a while
+
+
+class AuthFailed(PublishError):
+    """The stored login is missing, expired, revoked or refused."""
+
+
+class QuotaExhausted(PublishError):
+    """YouTube refused the call because the daily quota (or upload limit) is used up."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+QUOTA_REASONS = frozenset({"quotaExceeded", "uploadLimitExceeded", "dailyLimitExceeded"})
+
+
+def _require_google() -> None:
+    try:
+        import google_auth_httplib2  # noqa: F401
+        import googleapiclient  # noqa: F401
+        import google_auth_oauthlib  # noqa: F401
+    except ImportError:
+        raise MissingDependency("google-api-python-client / google-auth-oauthlib",
+                                "pip install google-api-python-client google-auth-oauthlib google-auth-httplib2") from None
+
+
+# -- token storage -------------------------------------------------------------------------------
+def write_private(path: Path, text: str) -> None:
+    """Write a secret: mode 0600 from the first byte (os.open), then rename into place."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def relogin_hint(token_path: Path) -> str:
+    return (f"log in again: delete {token_path} and run `python build.py publish` "
+            "(it opens a browser for the YouTube login)")
+
+
+@dataclass
+class TokenStore:
+    """The authorized-user token file; saves the credentials again whenever the access token changed."""
+
+    path: Path
+    credentials: Any = None
+    _saved_token: str | None = None
+
+    def save(self) -> None:
+        if self.credentials is None:
+            return
+        write_private(self.path, self.credentials.to_json())
+        self._saved_token = self.credentials.token
+
+    def save_if_refreshed(self) -> None:
+        if self.credentials is not None and self.credentials.token != self._saved_token:
+            self.save()
+
+
+LoginFn = Callable[[Path, list[str], bool], Any]  # (client_secret, scopes, open_browser) -> Credentials
+
+
+def browser_login(client_secret: Path, scopes: list[str], open_browser: bool) -> Any:
+    from google_auth_oauthlib.flow import InstalledAppFlow
+
+    flow = InstalledAppFlow.from_client_secrets_file(str(client_secret), scopes=scopes)
+    return flow.run_local_server(
+        port=0, open_browser=open_browser,
+        authorization_prompt_message="Log in to YouTube in your browser; if none opened, visit:\n{url}",
+        success_message="Electric Speech is logged in to YouTube. You can close this tab.",
+    )
+
+
+def load_credentials(token_path: Path, client_secret: Path, *, explicit_token: bool, token_uri: str,
+                     http: Any, login: LoginFn | None = None, open_browser: bool = True,
+                     notify: Callable[[str], None] = lambda _m: None) -> TokenStore:
+    """Credentials that are valid now: loaded (and refreshed if needed) or obtained by logging in."""
+    _require_google()
+    from google.auth.exceptions import RefreshError
+    from google.oauth2.credentials import Credentials
+    from google_auth_httplib2 import Request
+
+    store = TokenStore(token_path)
+    if token_path.exists():
+        try:
+            info = json.loads(token_path.read_text("utf-8"))
+            creds = Credentials.from_authorized_user_info(info, SCOPES)
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else "not an authorized-user token"
+            raise AuthFailed(f"cannot use the YouTube token ({reason}); {relogin_hint(token_path)}",
+                             token_path) from None
+        store.credentials = creds.with_token_uri(token_uri) if token_uri != GOOGLE_TOKEN_URI else creds
+        store._saved_token = creds.token
+    elif explicit_token:
+        raise AuthFailed("token file not found", token_path)
+    else:
+        if not client_secret.exists():
+            raise AuthFailed(
+                "not logged in to YouTube and no OAuth client to log in with: create an OAuth client "
+                "(type Desktop app) for the YouTube Data API v3 in the Google Cloud console, download its "
+                f"JSON as {client_secret} (or pass --client-secret FILE) and run publish again", client_secret)
+        notify("logging in to YouTube (first run) ...")
+        try:
+            creds = (login or browser_login)(client_secret, SCOPES, open_browser)
+        except Exception as exc:  # the flow raises many kinds (oauthlib, socket, ValueError)
+            raise AuthFailed(f"YouTube login failed: {type(exc).__name__}", client_secret) from None
+        store.credentials = creds
+        store.save()
+        notify(f"YouTube login saved to {token_path} (readable only by you)")
+    creds = store.credentials
+    if not creds.valid:
+        if not creds.refresh_token:
+            raise AuthFailed(f"the YouTube token has expired and cannot be refreshed; {relogin_hint(token_path)}",
+                             token_path)
+        try:
+            creds.refresh(Request(http))
+        except RefreshError as exc:
+            raise AuthFailed(f"YouTube refused the stored login ({_refresh_reason(exc)}); "
+                             f"{relogin_hint(token_path)}", token_path) from None
+        store.save()
+    return store
+
+
+def _refresh_reason(exc: BaseException) -> str:
+    # RefreshError args: (message, response body); keep only the OAuth error code, never the body
+    text = str(exc.args[0]) if exc.args else ""
+    code = text.split(":", 1)[0].strip()
+    return code if code and " " not in code else "refresh failed"
+
+
+# -- the API client -----------------------------------------------------------------------------
+def discovery_document(api_root: str = "") -> dict[str, Any]:
+    """The bundled YouTube v3 discovery document, every URL in it moved to ``api_root`` if given."""
+    _require_google()
+    from googleapiclient import discovery_cache
+
+    text = discovery_cache.get_static_doc("youtube", "v3")
+    if not text:
+        raise MissingDependency("the YouTube discovery document of google-api-python-client",
+                                "pip install --upgrade google-api-python-client")
+    doc = json.loads(text)
+    if not api_root:
+        return doc
+    root = api_root.rstrip("/") + "/"
+    prefix = urllib.parse.urlsplit(root).path.rstrip("/")  # "" unless the root has a path
+    doc = copy.deepcopy(doc)
+    doc["rootUrl"] = root
+    doc["mtlsRootUrl"] = root
+    doc["baseUrl"] = root + doc.get("servicePath", "")
+
+    def walk(resources: dict[str, Any]) -> None:
+        for res in resources.values():
+            for method in res.get("methods", {}).values():
+                for proto in method.get("mediaUpload", {}).get("protocols", {}).values():
+                    if "path" in proto:  # absolute paths: keep them under the new root's path
+                        proto["path"] = prefix + "/" + proto["path"].lstrip("/")
+            walk(res.get("resources", {}))
+
+    walk(doc.get("resources", {}))
+    return doc
+
+
+def token_uri_for(api_root: str) -> str:
+    return api_root.rstrip("/") + "/token" if api_root else GOOGLE_TOKEN_URI
+
+
+def make_http(timeout: float = HTTP_TIMEOUT) -> Any:
+    """Plain httplib2 transport as the library sets it up (308 is not a redirect for uploads)."""
+    _require_google()
+    from googleapiclient.http import build_http
+
+    http = build_http()
+    http.timeout = timeout
+    return http
+
+
+def authorized(credentials: Any, http: Any) -> Any:
+    from google_auth_httplib2 import AuthorizedHttp
+
+    return AuthorizedHttp(credentials, http=http)
+
+
+def build_service(authed_http: Any, api_root: str = "") -> Any:
+    from googleapiclient.discovery import build, build_from_document
+
+    if api_root:
+        return build_from_document(discovery_document(api_root), http=authed_http)
+    return build("youtube", "v3", http=authed_http, static_discovery=True, cache_discovery=False)

@@ -1,0 +1,60 @@
+"""Progress and warnings, injected into stages so they never print directly (tests use a quiet one)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator, TextIO, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass
+class Reporter:
+    """Prints progress bars (with ETA) and one-line warnings to stderr; remembers the warnings."""
+
+    quiet: bool = False
+    stream: TextIO = field(default_factory=lambda: sys.stderr)
+    warnings: list[str] = field(default_factory=list)
+    _said_once: set[str] = field(default_factory=set)
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            print(message, file=self.stream, flush=True)
+
+    def once(self, message: str) -> None:
+        """Say something at most once per build (e.g. which ffmpeg is used)."""
+        if message not in self._said_once:
+            self._said_once.add(message)
+            self.info(message)
+
+    def warn(self, message: str) -> None:
+        self.warnings.append(message)
+        if not self.quiet:
+            print(f"warning: {message}", file=self.stream, flush=True)
+
+    def progress(self, items: Iterable[T], total: int | None = None, desc: str = "", unit: str = "it") -> Iterator[T]:
+        """Iterate with a progress bar when there is something long enough to show one."""
+        if self.quiet or not total or total < 2:
+            yield from items
+            return
+        from tqdm import tqdm  # only when a bar is drawn: keeps no-op builds lean
+
+        bar = tqdm(total=total, desc=desc, unit=unit, file=self.stream, leave=False, dynamic_ncols=True,
+                   bar_format="{desc:<12} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]")
+        try:
+            for item in items:
+                yield item
+                bar.update(1)
+        finally:
+            bar.close()
+
+
+class Timer:
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    @property
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start

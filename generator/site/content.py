@@ -1,0 +1,176 @@
+"""Read the curators' files: films/<slug>/index.md, pages/<slug>.md (markdown with YAML front matter).
+
+Text mistakes (malformed front matter, a missing title or video) are collected for every file and
+then fail the build before anything is written: they are quick to fix and a curator wants to know.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import ContentError
+from .model import Film, Page
+
+SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+RESERVED_SLUGS = {"films", "archive", "map", "assets", "index.html", "404.html"}
+MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty", "toc"]
+
+
+@dataclass
+class Document:
+    path: Path
+    meta: dict[str, Any]
+    body: str  # markdown source without the front matter
+    body_line: int  # line number of the first body line (for messages)
+
+
+@dataclass
+class ContentResult:
+    films: list[Film] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
+    errors: list[ContentError] = field(default_factory=list)
+
+
+def split_front_matter(path: Path, text: str) -> Document:
+    import yaml
+
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != "---":
+        return Document(path, {}, text, 1)
+    for end in range(1, len(lines)):
+        if lines[end].strip() in ("---", "..."):
+            break
+    else:
+        raise ContentError("front matter starts with --- but has no closing --- line", path, 1)
+    try:
+        meta = yaml.safe_load("".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ContentError(f"malformed front matter: {problem}", path, line) from None
+    if not isinstance(meta, dict):
+        raise ContentError("front matter must be a mapping of `key: value` lines", path, 2)
+    return Document(path, meta, "".join(lines[end + 1:]), end + 2)
+
+
+def read_document(path: Path) -> Document:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ContentError(f"not UTF-8 text (byte {exc.start})", path) from None
+    except OSError as exc:
+        raise ContentError(f"cannot read: {exc.strerror}", path) from None
+    return split_front_matter(path, text)
+
+
+def render_markdown(source: str) -> str:
+    import markdown
+
+    # raw HTML in curators' markdown passes through: it is theirs
+    return markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+
+
+def _text(doc: Document, key: str, required: bool = False) -> str:
+    value = doc.meta.get(key)
+    if value is None or value == "":
+        if required:
+            raise ContentError(f"front matter needs `{key}:`", doc.path, 1)
+        return ""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        raise ContentError(f"`{key}:` must be text, not a {type(value).__name__}", doc.path, 1)
+    return str(value).strip()
+
+
+def _draft(doc: Document) -> bool:
+    value = doc.meta.get("draft", False)
+    if not isinstance(value, bool):
+        raise ContentError("`draft:` must be true or false", doc.path, 1)
+    return value
+
+
+def _check_slug(slug: str, path: Path) -> None:
+    if not SLUG_RE.match(slug):
+        raise ContentError(f"folder or file name {slug!r} cannot be a URL: use letters, digits, - _ .", path)
+    if slug.lower() in RESERVED_SLUGS:
+        raise ContentError(f"the name {slug!r} is reserved for the site itself; rename it", path)
+
+
+def read_film(index_md: Path) -> Film:
+    doc = read_document(index_md)
+    slug = index_md.parent.name
+    _check_slug(slug, index_md)
+    title = _text(doc, "title", required=True)
+    video_name = _text(doc, "video", required=True)
+    video = (index_md.parent / video_name).resolve()
+    if index_md.parent.resolve() not in video.parents:
+        raise ContentError(f"`video: {video_name}` must be a file in the film's own folder", index_md, 1)
+    if not video.is_file():
+        raise ContentError(f"`video: {video_name}` names a file that does not exist", index_md, 1)
+    tags = doc.meta.get("tags", [])
+    if isinstance(tags, str):
+        tags = [t.strip() for t in tags.split(",") if t.strip()]
+    if not isinstance(tags, list):
+        raise ContentError("`tags:` must be a list", index_md, 1)
+    return Film(
+        slug=slug, title=title, source=index_md, video=video,
+        date=_text(doc, "date"), summary=_text(doc, "summary"), draft=_draft(doc),
+        essay_html=render_markdown(doc.body), essay_text=doc.body.strip(),
+        tags=[str(t) for t in tags], meta={k: v for k, v in doc.meta.items()},
+    )
+
+
+def read_page(md: Path) -> Page:
+    doc = read_document(md)
+    slug = md.stem
+    _check_slug(slug, md)
+    return Page(slug=slug, title=_text(doc, "title", required=True), source=md,
+                body_html=render_markdown(doc.body), draft=_draft(doc), meta=dict(doc.meta))
+
+
+def read_content(content_dir: Path, include_drafts: bool = False) -> ContentResult:
+    """Every film and page of a site folder; errors are collected, not raised one at a time."""
+    result = ContentResult()
+    films_dir, pages_dir = content_dir / "films", content_dir / "pages"
+    if films_dir.is_dir():
+        for folder in sorted(p for p in films_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            index_md = folder / "index.md"
+            if not index_md.exists():
+                result.errors.append(ContentError("film folder has no index.md", folder))
+                continue
+            try:
+                film = read_film(index_md)
+            except ContentError as exc:
+                result.errors.append(exc)
+                continue
+            if include_drafts or not film.draft:
+                result.films.append(film)
+    if pages_dir.is_dir():
+        for md in sorted(pages_dir.glob("*.md")):
+            try:
+                page = read_page(md)
+            except ContentError as exc:
+                result.errors.append(exc)
+                continue
+            if include_drafts or not page.draft:
+                result.pages.append(page)
+    # newest first on the front page; undated films keep their folder order at the end
+    result.films.sort(key=lambda f: f.slug)
+    result.films.sort(key=lambda f: f.date, reverse=True)  # stable: equal dates keep slug order
+    result.films.sort(key=lambda f: f.date == "")
+    result.pages.sort(key=lambda p: (_order(p), p.slug))
+    return result
+
+
+def _order(page: Page) -> int:
+    """Pages are listed by their optional `order:` front matter, then by name."""
+    value = page.meta.get("order", 100)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 100

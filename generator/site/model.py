@@ -1,0 +1,121 @@
+"""The site model: everything a build gathers before it renders and writes anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import Settings
+
+
+@dataclass(frozen=True)
+class StreamInfo:
+    index: int
+    kind: str  # "video", "audio", "subtitle", "data"
+    codec: str
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    duration: float  # seconds, of the whole file
+    fps: float  # average frame rate
+    variable_frame_rate: bool
+    width: int  # coded size
+    height: int
+    rotation: int  # degrees clockwise the player rotates the picture (0, 90, 180, 270)
+    codec: str
+    has_audio: bool
+    start_time: float  # container start; keyframe times are given relative to it
+    streams: tuple[StreamInfo, ...] = ()
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        if self.rotation % 180 == 90:
+            return self.height, self.width
+        return self.width, self.height
+
+
+@dataclass(frozen=True)
+class Keyframe:
+    index: int
+    time: float  # presentation time in seconds from the start of the film
+    image: Path  # cached JPEG thumbnail
+    scene_cut: bool  # True when a shot change selected it, False when the max interval did
+
+
+@dataclass(frozen=True)
+class Cue:
+    index: int  # 1-based, as in SRT
+    start: float
+    end: float
+    lines: tuple[str, ...]  # wrapped text, at most max_lines lines
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.lines)
+
+
+@dataclass
+class Film:
+    slug: str
+    title: str
+    source: Path  # the index.md
+    video: Path
+    date: str = ""
+    summary: str = ""
+    draft: bool = False
+    essay_html: str = ""
+    essay_text: str = ""  # markdown source of the essay, for plain-text uses (YouTube description)
+    tags: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)  # the whole front matter
+    info: VideoInfo | None = None
+    keyframes: list[Keyframe] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)  # one per keyframe
+    cues: list[Cue] = field(default_factory=list)
+    vtt: str = ""
+    srt: str = ""
+    youtube_id: str = ""  # set once published (issue: publish)
+
+    @property
+    def url(self) -> str:
+        return f"films/{self.slug}/"
+
+
+@dataclass
+class Page:
+    slug: str
+    title: str
+    source: Path
+    body_html: str = ""
+    draft: bool = False
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"{self.slug}/"
+
+
+@dataclass
+class ArchiveItem:
+    id: str  # path relative to archive/, with forward slashes
+    path: Path
+    width: int = 0
+    height: int = 0
+    format: str = ""
+    metadata: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return self.metadata.get("title") or Path(self.id).stem.replace("_", " ").replace("-", " ")
+
+
+@dataclass
+class SiteModel:
+    settings: Settings
+    content_dir: Path
+    films: list[Film] = field(default_factory=list)
+    pages: list[Page] = field(default_factory=list)
+    archive: list[ArchiveItem] = field(default_factory=list)
+    archive_columns: list[str] = field(default_factory=list)  # metadata.csv columns besides `file`
+    extras: dict[str, Any] = field(default_factory=dict)  # results of optional stages (e.g. "map")
