@@ -120,7 +120,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from .publish.command import run_publish
             except ImportError as exc:
                 raise ConfigError(f"publishing is not available: {exc}") from None
-            return run_publish(args, lambda: run_build(args, reporter))
+            # a dry run changes nothing, not even the local site
+            dry = bool(getattr(args, "dry_run", False))
+            return run_publish(args, lambda: run_build(args, reporter, write=not dry))
         result = run_build(args, reporter)
         print_summary(result, reporter)
         return 0

@@ -28,7 +28,6 @@ class KeyframeSettings:
     max_interval: float = 4.0  # seconds: within a long shot, take a frame at least this often
     min_interval: float = 0.5  # seconds: ignore shot changes closer than this to the previous keyframe
     thumb_width: int = 640  # width of the JPEG written for each keyframe (height keeps the aspect)
-    analysis_width: int = 320  # frames are scaled to this width before scene scoring (speed)
     jpeg_quality: int = 4  # ffmpeg -q:v, 2 (best) .. 31
 
 
@@ -41,7 +40,9 @@ class CaptionSettings:
     max_new_tokens: int = 30
     no_repeat_ngram_size: int = 3  # repetition guard for neural captioners
     prompt: str = ""  # optional text prefix for captioners that take one (BLIP)
+    repetition_penalty: float = 1.0  # neural captioners: > 1 discourages repeated words (1 = off)
     min_confidence: float = 0.15  # describe: below this the sentence hedges ("something like ...")
+    faces: bool = True  # describe: find faces with dlib's HOG detector when dlib is installed (pip install dlib-bin)
 
 
 @dataclass
@@ -63,6 +64,14 @@ class MapSettings:
     batch_size: int = 32
     device: str = "cpu"
     relayout: bool = False  # recompute the layout instead of placing new images into it
+    fit_sample: int = 50_000  # UMAP/t-SNE are fitted on at most this many images; the rest are placed into the fit
+    pca_dims: int = 50  # embeddings are reduced to this many PCA dimensions before layout and neighbour search
+    umap_neighbors: int = 15
+    umap_min_dist: float = 0.1
+    umap_epochs: int = 0  # 0: umap-learn's default
+    tsne_perplexity: float = 30.0
+    tsne_iter: int = 500
+    clusters: int = 0  # number of labelled regions on the map; 0 picks one from the archive size
 
 
 @dataclass
@@ -79,6 +88,7 @@ class YouTubeSettings:
     chunk_size: int = 8 * 1024 * 1024  # bytes per resumable upload request
     max_retries: int = 8
     api_root: str = ""  # override the API root (tests, proxies)
+    timeout: float = 120.0  # seconds to wait for each answer from YouTube before retrying
 
 
 @dataclass
@@ -166,8 +176,8 @@ def validate(settings: Settings, path: Path | None = None) -> None:
         raise ConfigError("[keyframes] scene_threshold must be between 0 and 1", path)
     if k.max_interval <= 0 or k.min_interval < 0 or k.min_interval >= k.max_interval:
         raise ConfigError("[keyframes] needs 0 <= min_interval < max_interval", path)
-    if k.thumb_width < 16 or k.analysis_width < 16:
-        raise ConfigError("[keyframes] thumb_width and analysis_width must be at least 16", path)
+    if k.thumb_width < 16:
+        raise ConfigError("[keyframes] thumb_width must be at least 16", path)
     if s.min_cue <= 0 or s.max_cue < s.min_cue:
         raise ConfigError("[subtitles] needs 0 < min_cue <= max_cue", path)
     if s.line_width < 10 or s.max_lines < 1:

@@ -121,7 +121,7 @@ def analyse_films(films: list[Film], settings: Settings, cache: Cache, reporter:
     for film in reporter.progress(films, total=len(films), desc="keyframes", unit="film"):
         try:
             film.info = probe_cached(film.video, tools, cache)
-            film.keyframes = keyframes_cached(film.video, film.info, settings.keyframes, tools, cache)
+            film.keyframes = keyframes_cached(film.video, film.info, settings.keyframes, tools, cache, reporter)
         except MediaError as exc:
             reporter.warn(f"{exc.oneline()} (film '{film.slug}' skipped)")
             continue

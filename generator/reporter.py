@@ -15,13 +15,13 @@ class Reporter:
     """Prints progress bars (with ETA) and one-line warnings to stderr; remembers the warnings."""
 
     quiet: bool = False
-    stream: TextIO = field(default_factory=lambda: sys.stderr)
+    stream: TextIO | None = None  # None: sys.stderr at the time of writing (so pytest's capsys sees it)
     warnings: list[str] = field(default_factory=list)
     _said_once: set[str] = field(default_factory=set)
 
     def info(self, message: str) -> None:
         if not self.quiet:
-            print(message, file=self.stream, flush=True)
+            print(message, file=self.stream or sys.stderr, flush=True)
 
     def once(self, message: str) -> None:
         """Say something at most once per build (e.g. which ffmpeg is used)."""
@@ -30,9 +30,9 @@ class Reporter:
             self.info(message)
 
     def warn(self, message: str) -> None:
+        """Warnings are printed even when quiet: they name a file the user has to look at."""
         self.warnings.append(message)
-        if not self.quiet:
-            print(f"warning: {message}", file=self.stream, flush=True)
+        print(f"warning: {message}", file=self.stream or sys.stderr, flush=True)
 
     def progress(self, items: Iterable[T], total: int | None = None, desc: str = "", unit: str = "it") -> Iterator[T]:
         """Iterate with a progress bar when there is something long enough to show one."""
@@ -41,7 +41,7 @@ class Reporter:
             return
         from tqdm import tqdm  # only when a bar is drawn: keeps no-op builds lean
 
-        bar = tqdm(total=total, desc=desc, unit=unit, file=self.stream, leave=False, dynamic_ncols=True,
+        bar = tqdm(total=total, desc=desc, unit=unit, file=self.stream or sys.stderr, leave=False, dynamic_ncols=True,
                    bar_format="{desc:<12} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]")
         try:
             for item in items:

@@ -86,10 +86,9 @@ def open_rgb(path: Path, target: int = LARGE_SIZE) -> tuple[Any, dict[str, Any]]
             im = _to_rgb(im, notes)
     except MediaError:
         raise
-    except Image.DecompressionBombError as exc:
-        raise MediaError(f"too many pixels ({exc}); skipped", path) from None
-    except Image.DecompressionBombWarning as exc:
-        raise MediaError(f"too many pixels ({exc}); skipped", path) from None
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise MediaError(f"over the {MAX_PIXELS // 1_000_000} MP limit (a possible decompression bomb); skipped",
+                         path) from None
     except MemoryError:
         raise MediaError("not enough memory to decode; skipped", path) from None
     except Exception as exc:  # noqa: BLE001 - image plugins raise many types on hostile input

@@ -58,11 +58,11 @@ def read_metadata(path: Path, items: list[ArchiveItem], reporter: Reporter) -> l
     except OSError as exc:
         reporter.warn(f"{path}: cannot read ({exc.strerror}); metadata ignored")
         return []
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+    # the delimiter is whichever of , ; TAB the header line uses most (csv.Sniffer guesses wrong on
+    # quoted cells holding the other delimiters)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=lambda d: (first_line.count(d), d == ","))
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
     try:
         header = next(reader)
     except StopIteration:

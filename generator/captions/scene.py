@@ -32,14 +32,19 @@ class Scene:
     uniform: bool  # nearly one flat colour (a blank frame)
     sky_top: float  # share of the top third that looks like sky
     sky_all: float  # share of the whole frame that looks like sky
-    sky_colour: str | None  # "blue", "grey", "white", "sunset" for sky-like frames
+    sky_colour: str | None  # "blue", "grey", "white", "sunset" or "dusk" for sky-like frames
     cloud_share: float  # share of the sky-like pixels that are white/grey (clouds) rather than blue
+    sky_texture: float  # share of the sky-like pixels with soft texture (clouds of any tint)
     closeup: bool  # sharp centre, soft surroundings: one subject filling the view
 
     @property
     def is_sky(self) -> bool:
         """Most of the frame is sky (or clouds): say so rather than guess at objects."""
         return self.sky_colour is not None and self.sky_all >= 0.7
+
+    @property
+    def cloudy(self) -> bool:
+        return self.cloud_share >= 0.08 or self.sky_texture >= 0.15
 
     @property
     def has_sky(self) -> bool:
@@ -75,14 +80,19 @@ _HUES = [("red", 0, 14), ("orange", 14, 40), ("yellow", 40, 68), ("green", 68, 1
          ("blue", 192, 255), ("purple", 255, 290), ("pink", 290, 340), ("red", 340, 361)]
 
 
-def _colour_names(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
-    names = np.full(h.shape, "", dtype=object)
+_COLOUR_WORDS = ["", "red", "orange", "yellow", "green", "teal", "blue", "purple", "pink", "brown"]
+
+
+def _colour_codes(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Index into _COLOUR_WORDS per pixel (0 where the pixel is too grey or dark to have a colour)."""
+    code = np.zeros(h.shape, dtype=np.int64)
     chromatic = (s >= 0.22) & (v >= 0.2)
     for name, lo, hi in _HUES:
-        names[chromatic & (h >= lo) & (h < hi)] = name
-    names[chromatic & (names == "orange") & (v < 0.6)] = "brown"
-    names[chromatic & (names == "red") & (v < 0.35)] = "brown"
-    return names
+        code[chromatic & (h >= lo) & (h < hi)] = _COLOUR_WORDS.index(name)
+    brown = _COLOUR_WORDS.index("brown")
+    code[(code == _COLOUR_WORDS.index("orange")) & (v < 0.6)] = brown
+    code[(code == _COLOUR_WORDS.index("red")) & (v < 0.35)] = brown
+    return code
 
 
 def analyse(image: "Image.Image") -> Scene:
@@ -106,14 +116,12 @@ def analyse_array(rgb: np.ndarray) -> Scene:
     colourfulness = float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
     greyscale = float(np.percentile(rgb255.max(-1) - rgb255.min(-1), 95)) < 10.0
 
-    names = _colour_names(h, s, v)
     colour, colour_share = None, 0.0
     if not greyscale:
-        counts = {n: float((names == n).mean()) for n in set(names.ravel()) if n}
-        if counts:
-            colour, colour_share = max(sorted(counts.items()), key=lambda kv: kv[1])
-            if colour_share < 0.3:
-                colour = None
+        shares = np.bincount(_colour_codes(h, s, v).ravel(), minlength=len(_COLOUR_WORDS)) / h.size
+        best = int(np.argmax(shares[1:])) + 1
+        if shares[best] >= 0.3:
+            colour, colour_share = _COLOUR_WORDS[best], float(shares[best])
     if brightness < 0.15:
         tone = "black"
     elif brightness > 0.8 and colourfulness < 25:
@@ -129,32 +137,40 @@ def analyse_array(rgb: np.ndarray) -> Scene:
     grad[:-1, :] += np.abs(np.diff(luma, axis=0))
     uniform = contrast < 0.035 and float(grad.mean()) < 0.02
 
-    blue = (h >= 185) & (h <= 250) & (s >= 0.12) & (v >= 0.3)
-    cloud = (s < 0.18) & (v >= 0.5)
-    sunset = ((h < 50) | (h >= 320)) & (s >= 0.25) & (v >= 0.4)
-    smooth = grad < 0.09
-    skyish = (blue | cloud | sunset) & smooth
+    smooth = grad < 0.05
+    # blue needs real saturation unless it is pale: bluish grey is overcast, not blue sky
+    blue = (h >= 185) & (h <= 255) & ((s >= 0.22) & (v >= 0.25) | (s >= 0.12) & (v >= 0.65)) & smooth
+    dusk = (h >= 220) & (h < 340) & (s >= 0.15) & (v >= 0.12) & (v < 0.55) & (grad < 0.03)
+    cloud = (((s < 0.22) & (v >= 0.25)) | ((s < 0.28) & (v >= 0.75))) & smooth
+    glow = ((h < 50) | (h >= 300)) & (s >= 0.2) & (v >= 0.45) & (grad < 0.03)
+    blue &= ~cloud
+    skyish = blue | dusk | cloud | glow
     top = skyish[: max(1, height // 3)]
     sky_top = float(top.mean())
     sky_all = float(skyish.mean())
     n_sky = max(1, int(skyish.sum()))
-    blue_share = float((blue & skyish).sum()) / n_sky
-    cloud_share = float((cloud & skyish).sum()) / n_sky
-    sunset_share = float((sunset & skyish).sum()) / n_sky
-    # sky is brighter at the top than at the bottom of the frame far more often than not
+    blue_share = float(blue.sum()) / n_sky
+    dusk_share = float(dusk.sum()) / n_sky
+    cloud_share = float(cloud.sum()) / n_sky
+    glow_share = float(glow.sum()) / n_sky
+    # clouds show as soft texture even where they are tinted like the sky around them
+    sky_texture = float((skyish & (grad > 0.015)).sum()) / n_sky
+    # sky is rarely darker at the top than at the bottom of a frame in daylight
     upper, lower = float(luma[: height // 2].mean()), float(luma[height // 2:].mean())
     sky_colour: str | None = None
-    if sky_all >= 0.2 or sky_top >= 0.4:
-        if sunset_share >= 0.35 and sunset_share >= blue_share:
-            sky_colour = "sunset"
-        elif blue_share >= 0.25:
+    if sky_all >= 0.3 or sky_top >= 0.5:
+        if glow_share >= 0.3 and sky_top >= 0.5 and blue_share + dusk_share >= 0.1:
+            sky_colour = "sunset"  # orange or pink glow beside blue or violet: dusk or dawn
+        elif blue_share + dusk_share >= 0.3 and blue_share >= dusk_share:
             sky_colour = "blue"
-        elif cloud_share >= 0.6 and (upper >= lower - 0.02) and not greyscale and not uniform:
+        elif dusk_share >= 0.3 and sky_top >= 0.5:
+            sky_colour = "dusk"
+        elif cloud_share >= 0.6 and upper >= lower - 0.02 and not greyscale and not uniform:
             # a white wall is smooth too: want soft cloud texture, not a flat field
-            sky_colour = "white" if brightness > 0.72 else "grey"
+            sky_colour = "white" if float(v[cloud].mean()) > 0.75 else "grey"
     closeup = _closeup(luma)
     return Scene(brightness, contrast, warmth, colourfulness, greyscale, colour, colour_share, tone, uniform,
-                 sky_top, sky_all, sky_colour, cloud_share, closeup)
+                 sky_top, sky_all, sky_colour, cloud_share, sky_texture, closeup)
 
 
 def _closeup(luma: np.ndarray) -> bool:
@@ -232,4 +248,4 @@ def sky_backdrop(scene: Scene) -> str:
     if not (scene.has_sky or scene.is_sky):
         return ""
     return {"blue": "against a blue sky", "grey": "under a grey sky", "white": "under a pale sky",
-            "sunset": "against an orange sky"}.get(scene.sky_colour or "", "")
+            "sunset": "against an evening sky", "dusk": "against a dusky sky"}.get(scene.sky_colour or "", "")

@@ -21,7 +21,8 @@ import tempfile
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
+from contextlib import contextmanager
 
 from ..errors import PublishError
 
@@ -45,6 +46,8 @@ class UploadSession:
     size: int
     title: str
     session_uri: str = ""  # empty until YouTube answered the initiation request
+    snippet_sha256: str = ""  # of the metadata sent with the initiation request
+    status_sha256: str = ""
 
 
 @dataclass
@@ -147,6 +150,27 @@ class Ledger:
 
     def youtube_ids(self) -> dict[str, str]:
         return {slug: rec.video_id for slug, rec in self.films.items() if rec.video_id}
+
+
+@contextmanager
+def publish_lock(content_dir: Path) -> Iterator[None]:
+    """One publish at a time per site folder: two runs sharing a ledger would upload twice."""
+    path = ledger_path(content_dir).with_name("youtube.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks here; the ledger still prevents most repeats
+        yield
+        return
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise PublishError("another publish is running for this site folder", path) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def load_youtube_ids(content_dir: Path) -> dict[str, str]:

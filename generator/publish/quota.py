@@ -54,7 +54,7 @@ class QuotaTally:
     @property
     def units(self) -> int:
         """Units from the shared pool, not counting uploads."""
-        return sum(COSTS.get(m, 1) * n for m, n in self.calls.items() if m != UPLOAD_METHOD)
+        return sum(COSTS.get(m, 0) * n for m, n in self.calls.items() if m != UPLOAD_METHOD)
 
     @property
     def legacy_units(self) -> int:
@@ -115,11 +115,12 @@ class _USPacific(tzinfo):
         return "PDT" if self.dst(dt) else "PST"
 
     def fromutc(self, dt: datetime) -> datetime:
-        naive = dt.replace(tzinfo=None)
-        guess = naive - timedelta(hours=8)
-        if self._is_dst(guess + timedelta(hours=1)) or self._is_dst(guess):
-            guess = naive - timedelta(hours=7)
-        return guess.replace(tzinfo=self)
+        utc = dt.replace(tzinfo=None)
+        # DST starts at 2:00 PST (10:00 UTC) and ends at 2:00 PDT (9:00 UTC)
+        start = datetime.combine(self._sunday(utc.year, 3, 2), time(10))
+        end = datetime.combine(self._sunday(utc.year, 11, 1), time(9))
+        offset = timedelta(hours=-7 if start <= utc < end else -8)
+        return (utc + offset).replace(tzinfo=self)
 
 
 def next_reset(now: datetime | None = None, local: tzinfo | None = None) -> datetime:

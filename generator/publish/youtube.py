@@ -14,7 +14,6 @@ an override the OAuth token refresh goes to ``<root>/token`` too, so no request 
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import secrets
@@ -112,7 +111,7 @@ def browser_login(client_secret: Path, scopes: list[str], open_browser: bool) ->
 
 def load_credentials(token_path: Path, client_secret: Path, *, explicit_token: bool, token_uri: str,
                      http: Any, login: LoginFn | None = None, open_browser: bool = True,
-                     notify: Callable[[str], None] = lambda _m: None) -> TokenStore:
+                     notify: Callable[[str], None] = lambda _m: None, policy: Any = None) -> TokenStore:
     """Credentials that are valid now: loaded (and refreshed if needed) or obtained by logging in."""
     _require_google()
     from google.auth.exceptions import RefreshError
@@ -122,13 +121,23 @@ def load_credentials(token_path: Path, client_secret: Path, *, explicit_token: b
     store = TokenStore(token_path)
     if token_path.exists():
         try:
+            if os.name == "posix" and token_path.stat().st_mode & 0o077:
+                token_path.chmod(0o600)  # a login readable by others is a leak waiting to happen
+                notify(f"made {token_path} readable only by you")
+        except OSError:
+            pass
+        try:
             info = json.loads(token_path.read_text("utf-8"))
             creds = Credentials.from_authorized_user_info(info, SCOPES)
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else "not an authorized-user token"
             raise AuthFailed(f"cannot use the YouTube token ({reason}); {relogin_hint(token_path)}",
                              token_path) from None
-        store.credentials = creds.with_token_uri(token_uri) if token_uri != GOOGLE_TOKEN_URI else creds
+        if token_uri != GOOGLE_TOKEN_URI:
+            moved = creds.with_token_uri(token_uri)
+            moved.expiry = creds.expiry  # the copy forgets it, and would pass an expired token as valid
+            creds = moved
+        store.credentials = creds
         store._saved_token = creds.token
     elif explicit_token:
         raise AuthFailed("token file not found", token_path)
@@ -151,11 +160,19 @@ def load_credentials(token_path: Path, client_secret: Path, *, explicit_token: b
         if not creds.refresh_token:
             raise AuthFailed(f"the YouTube token has expired and cannot be refreshed; {relogin_hint(token_path)}",
                              token_path)
+        from .retry import RetryPolicy, call_with_retries, short_error
+
         try:
-            creds.refresh(Request(http))
+            call_with_retries(lambda: creds.refresh(Request(http)), policy or RetryPolicy(), notify=notify,
+                              what="refreshing the YouTube login")
         except RefreshError as exc:
+            if getattr(exc, "retryable", False):  # the token server failed, not the login
+                raise PublishError("Google's login service did not answer properly; run publish again later") from None
             raise AuthFailed(f"YouTube refused the stored login ({_refresh_reason(exc)}); "
                              f"{relogin_hint(token_path)}", token_path) from None
+        except Exception as exc:  # network down: TransportError, OSError, httplib2 errors
+            raise PublishError(f"cannot reach the login server to refresh the YouTube login ({short_error(exc)}); "
+                               "check the connection and run publish again") from None
         store.save()
     return store
 
@@ -182,7 +199,6 @@ def discovery_document(api_root: str = "") -> dict[str, Any]:
         return doc
     root = api_root.rstrip("/") + "/"
     prefix = urllib.parse.urlsplit(root).path.rstrip("/")  # "" unless the root has a path
-    doc = copy.deepcopy(doc)
     doc["rootUrl"] = root
     doc["mtlsRootUrl"] = root
     doc["baseUrl"] = root + doc.get("servicePath", "")
@@ -213,10 +229,66 @@ def make_http(timeout: float = HTTP_TIMEOUT) -> Any:
     return http
 
 
-def authorized(credentials: Any, http: Any) -> Any:
+def authorized(credentials: Any, http: Any) -> "Transport":
     from google_auth_httplib2 import AuthorizedHttp
 
-    return AuthorizedHttp(credentials, http=http)
+    return Transport(AuthorizedHttp(credentials, http=http))
+
+
+_CONNECTION_TYPES: dict[str, Any] = {}
+
+
+def _connection_type(uri: str) -> Any:
+    """httplib2 connection classes that refuse to resend a POST whose answer was lost.
+
+    httplib2 silently sends a request a second time when the connection closes before the answer
+    (meant for stale kept-alive connections). For a create call the first one may well have been
+    carried out: YouTube would get two caption tracks or two playlist entries. Here the loss surfaces
+    as ConnectionResetError instead, and the client looks for the created thing before retrying.
+    Idempotent requests (GET, PUT: chunks, updates) keep httplib2's resend."""
+    scheme = "https" if uri.startswith("https:") else "http"
+    if scheme not in _CONNECTION_TYPES:
+        import http.client
+
+        import httplib2
+
+        base = httplib2.HTTPSConnectionWithTimeout if scheme == "https" else httplib2.HTTPConnectionWithTimeout
+
+        class NoBlindResend(base):  # type: ignore[misc, valid-type]
+            _es_method = "GET"
+
+            def putrequest(self, method: str, url: str, *args: Any, **kwargs: Any) -> None:
+                self._es_method = method
+                super().putrequest(method, url, *args, **kwargs)
+
+            def getresponse(self) -> Any:
+                try:
+                    return super().getresponse()
+                except http.client.BadStatusLine as exc:
+                    if self._es_method == "POST":
+                        raise ConnectionResetError(f"connection closed before the answer ({exc})") from None
+                    raise
+
+        _CONNECTION_TYPES[scheme] = NoBlindResend
+    return _CONNECTION_TYPES[scheme]
+
+
+class Transport:
+    """The authorized httplib2 transport every API request goes through: adds the connection class
+    above and lets the uploader learn a resumable session URI the moment the server issues it."""
+
+    def __init__(self, http: Any) -> None:
+        self.http = http
+        self.credentials = getattr(http, "credentials", None)  # the library checks their universe
+        self.on_session: Callable[[str], None] | None = None
+
+    def request(self, uri: str, method: str = "GET", body: Any = None, headers: Any = None,
+                redirections: int = 5, connection_type: Any = None, **kwargs: Any) -> Any:
+        resp, content = self.http.request(uri, method, body=body, headers=headers, redirections=redirections,
+                                          connection_type=connection_type or _connection_type(uri), **kwargs)
+        if self.on_session is not None and method == "POST" and resp.status == 200 and "location" in resp:
+            self.on_session(resp["location"])
+        return resp, content
 
 
 def build_service(authed_http: Any, api_root: str = "") -> Any:

@@ -20,7 +20,7 @@ from urllib.parse import quote
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .model import ArchiveItem, Film, Page, SiteModel
+from .model import Film, Page, SiteModel
 from .output import OutputTree
 
 REPO = Path(__file__).resolve().parents[2]
@@ -276,6 +276,7 @@ class SiteRenderer:
             "inline_css": "",
             "page_title": "",
             "body_class": "light",
+            "wide": False,  # film and archive pages use the wider frame
         }
         ctx.update(extra)
         return ctx
@@ -286,6 +287,7 @@ class SiteRenderer:
     # -- films
 
     def film_view(self, film: Film) -> FilmView:
+        """What the templates need about a film; queues its poster and transcript thumbnails."""
         prefix = f"films/{film.slug}/"
         info = film.info
         keyframes = sorted(film.keyframes, key=lambda k: k.time)
@@ -326,7 +328,7 @@ class SiteRenderer:
             facts.append(Fact("Picture", f"{dw} × {dh} px"))
             rate = frame_rate(info.fps) + (" (variable)" if info.variable_frame_rate else "")
             facts.append(Fact("Frame rate", rate))
-            facts.append(Fact("Sound", "yes" if info.has_audio else "silent"))
+            facts.append(Fact("Sound", "with sound" if info.has_audio else "silent"))
         if keyframes:
             cuts = sum(1 for k in keyframes if k.scene_cut)
             facts.append(Fact("Keyframes", f"{len(keyframes)} ({cuts} at shot changes)"))
@@ -378,7 +380,7 @@ class SiteRenderer:
         og_image = f"{self.base_url}/{view.url}{view.poster}" if self.base_url and view.poster else ""
         ctx = self.context(rel, "film:" + film.slug, f=view, page_title=film.title,
                            description=film.summary or self.description, og_image=og_image,
-                           og_type="video.other", body_class="dark film-page")
+                           og_type="video.other", body_class="dark film-page", wide=True)
         self.write("film.html", rel, ctx)
 
     # -- pages, archive, index, 404
@@ -386,7 +388,7 @@ class SiteRenderer:
     def render_page(self, page: Page) -> None:
         rel = f"{page.slug}/index.html"
         summary = str(page.meta.get("summary") or page.meta.get("description") or "")
-        ctx = self.context(rel, "page:" + page.slug, page=page, body=Markup(page.body_html),
+        ctx = self.context(rel, "page:" + page.slug, page=page, body=Markup(page.body_html), summary=summary,
                            page_title=page.title, description=summary or self.description)
         self.write("page.html", rel, ctx)
 
@@ -403,7 +405,7 @@ class SiteRenderer:
 
     def render_archive(self) -> None:
         rel = "archive/index.html"
-        ctx = self.context(rel, "archive", items=self.archive_views(), page_title="Archive",
+        ctx = self.context(rel, "archive", items=self.archive_views(), page_title="Archive", wide=True,
                            map_href=("../" + self.map_url) if self.map_url else "")
         self.write("archive.html", rel, ctx)
 

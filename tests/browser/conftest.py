@@ -29,6 +29,10 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: runs headless Chromium (tests/browser)")
+
+
 class RangeRequestHandler(http.server.SimpleHTTPRequestHandler):
     """SimpleHTTPRequestHandler with single-range ``Range:`` support (what a static host does), so
     the browser can seek in a film without downloading all of it; quiet in test output."""
@@ -65,15 +69,18 @@ class RangeRequestHandler(http.server.SimpleHTTPRequestHandler):
 
     def copyfile(self, source, outputfile):  # type: ignore[no-untyped-def]
         left = getattr(self, "_range_left", None)
-        if left is None:
-            return super().copyfile(source, outputfile)
         self._range_left = None
-        while left > 0:
-            chunk = source.read(min(64 * 1024, left))
-            if not chunk:
-                break
-            outputfile.write(chunk)
-            left -= len(chunk)
+        try:
+            if left is None:
+                return super().copyfile(source, outputfile)
+            while left > 0:
+                chunk = source.read(min(64 * 1024, left))
+                if not chunk:
+                    break
+                outputfile.write(chunk)
+                left -= len(chunk)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser dropped a media request it no longer needs (a seek): normal
 
     def end_headers(self) -> None:
         if not self.headers.get("Range"):
@@ -136,3 +143,88 @@ def page(browser):
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))  # type: ignore[attr-defined]
     yield pg
     context.close()
+
+
+@pytest.fixture(scope="session")
+def film_site(tmp_path_factory, serve_dir):
+    """A rendered site with a real 10 s H.264 clip, served: (base url, SiteModel).
+
+    Two films share the clip: ``test-card`` with four cues (and a gap between the third and fourth)
+    and ``many-cues`` with forty short cues, so its transcript has to scroll."""
+    if not shutil.which("ffmpeg"):
+        pytest.skip("ffmpeg is not installed")
+    from browser.site_fixtures import make_clip, make_film, make_site, write_tree
+
+    from generator.site.render import render_site
+
+    tmp = tmp_path_factory.mktemp("film_site")
+    clip = make_clip(tmp / "media" / "test-card.mp4")
+    many = [(i * 0.25, (i + 1) * 0.25, f"moment number {i + 1} of the test card") for i in range(40)]
+    films = [
+        make_film(tmp, video=clip),
+        make_film(tmp, slug="many-cues", title="Many Cues", video=clip, texts=many),
+    ]
+    site = make_site(tmp, films=films, map_url="")
+    write_tree(render_site(site), tmp / "_site")
+    return serve_dir(tmp / "_site"), site
+
+
+@pytest.fixture(scope="session")
+def youtube_sites(tmp_path_factory, serve_dir, film_site):
+    """The test film, published (a YouTube id), rendered with [youtube] player = "youtube" and "both":
+    {mode: base url}. Tests stand in for YouTube with ``fake_youtube``."""
+    from browser.site_fixtures import make_film, make_site, write_tree
+
+    from generator.config import Settings
+    from generator.site.render import render_site
+
+    _, site = film_site
+    urls = {}
+    for mode in ("youtube", "both"):
+        tmp = tmp_path_factory.mktemp(f"youtube_{mode}")
+        settings = Settings()
+        settings.youtube.player = mode
+        film = make_film(tmp, video=site.films[0].video, youtube_id="TESTVIDEO01")
+        write_tree(render_site(make_site(tmp, films=[film], settings=settings)), tmp / "_site")
+        urls[mode] = serve_dir(tmp / "_site")
+    return urls
+
+
+# A stand-in for the YouTube IFrame API: a player whose clock the test sets (window.__yt.t) and whose
+# calls it records (window.__ytCalls). Enough to prove the page reads time from, and seeks, the API.
+FAKE_IFRAME_API = """
+window.__ytCalls = [];
+window.YT = {
+  PlayerState: {ENDED: 0, PLAYING: 1, PAUSED: 2},
+  Player: function (el, opts) {
+    var self = this;
+    self.t = 0; self.state = -1; self.el = el;
+    self.getCurrentTime = function () { return self.t; };
+    self.seekTo = function (t) { window.__ytCalls.push(["seekTo", t]); self.t = t; };
+    self.playVideo = function () { window.__ytCalls.push(["playVideo"]); self.state = 1; };
+    self.pauseVideo = function () { window.__ytCalls.push(["pauseVideo"]); self.state = 2; };
+    self.getPlayerState = function () { return self.state; };
+    window.__yt = self;
+    setTimeout(function () { opts.events.onReady({target: self}); }, 10);
+  }
+};
+if (window.onYouTubeIframeAPIReady) window.onYouTubeIframeAPIReady();
+"""
+
+
+@pytest.fixture
+def fake_youtube(page):
+    """Route YouTube's API script and embeds to local stand-ins; returns the list of requested URLs."""
+    requested: list[str] = []
+
+    def api(route):
+        requested.append(route.request.url)
+        route.fulfill(status=200, content_type="text/javascript", body=FAKE_IFRAME_API)
+
+    def embed(route):
+        requested.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>player</title>")
+
+    page.route("https://www.youtube.com/iframe_api", api)
+    page.route("https://www.youtube-nocookie.com/**", embed)
+    return requested

@@ -1,0 +1,201 @@
+"""The viewer at scale in headless Chromium: synthetic map data of N items written by the real writer
+(generator/archive/mapdata.py), served on localhost; measures time to first paint, frame times during a
+scripted pan and zoom, and the JS heap.
+
+    .venv/bin/python bench/map/bench_browser.py 100000 [--keep DIR] [--shots]
+
+Atlas pages: 16 distinct pages per level are drawn and the rest are hard links to them (encoding 15k
+distinct 1024 px JPEGs for 1M items would take longer than the measurement; the browser still fetches,
+decodes and uploads every page it shows). Chromium runs with --disable-gpu, i.e. WebGL on SwiftShader (CPU).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import http.server
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench" / "map"))
+
+
+def make_site(n: int, out: Path) -> None:
+    from PIL import Image
+
+    import synth
+    from generator.archive import layout as L
+    from generator.archive.atlas import LEVELS, AtlasLevel, render_page
+    from generator.archive.mapdata import LayerData, write_layer, write_manifest
+    from generator.config import Settings
+    from generator.site.model import SiteModel
+    from generator.site.output import OutputTree
+    from generator.site.render import add_assets, render_template
+
+    rng = np.random.default_rng(0)
+    k = 300
+    centres = rng.normal(size=(k, 2)) * 3
+    c = rng.integers(0, k, n)
+    P = (centres[c] + rng.normal(size=(n, 2)) * 0.25).astype(np.float32)
+    P = L.normalise_positions(P)
+    order = L.morton_order(P)
+    P, c = P[order], c[order]
+    G, gstep = L.grid_layout(P)
+    palette = (rng.uniform(40, 230, size=(k, 3))).astype(np.uint8)
+    tiles = [Image.fromarray(synth.synth_image(i, 64)) for i in range(64)]
+    levels = [AtlasLevel(cell) for cell in LEVELS]
+    tmp = out.parent / (out.name + ".pages")
+    tmp.mkdir(parents=True, exist_ok=True)
+    atlas = {}
+    for lv in levels:
+        distinct = []
+        for j in range(min(16, lv.pages_for(n))):
+            p = tmp / f"{lv.cell}-{j}.jpg"
+            p.write_bytes(render_page(lv, 0, lv.per_page, lambda i, j=j: tiles[(i + j) % 64]))
+            distinct.append(p)
+        atlas[lv.cell] = [distinct[p % len(distinct)] for p in range(lv.pages_for(n))]
+    records = [{"id": f"img{i:07d}.jpg", "t": f"Synthetic image {i}", "m": [["creator", f"Maker {i % 50}"]],
+                "img": "img/x.jpg", "o": "#", "w": 64, "h": 64, "l": [], "nb": [(i + d) % n for d in range(1, 9)], "c": int(c[i] % 40)}
+               for i in range(n)]
+    layer = LayerData(name="archive", count=n, positions={"umap": P, "grid": G}, colors=palette[c],
+                      aspect=np.full((n, 2), 255, np.uint8), records=records,
+                      search=[[r["t"], r["id"], f"Maker {i % 50}"] for i, r in enumerate(records)],
+                      ids=[r["id"] for r in records], atlas=atlas, clusters=(c % 40).astype(np.uint16),
+                      labels=np.full((n, 3), 65535, np.uint16))
+    tree = OutputTree()
+    entry = write_layer(tree, "map/data/archive/", layer, levels)
+    manifest = {"format": 1, "version": "bench", "title": "bench", "embedder": "synthetic",
+                "layouts": [{"name": "umap", "label": "UMAP", "size": L.point_size(P), "score": None, "axis": []},
+                            {"name": "grid", "label": "Grid", "size": gstep, "score": None, "axis": []}],
+                "default_layout": "umap", "layers": {"archive": entry},
+                "clusters": [{"id": j, "name": f"cluster {j}", "size": int((c % 40 == j).sum()),
+                              "at": {"umap": np.median(P[c % 40 == j], 0).tolist(), "grid": np.median(G[c % 40 == j], 0).tolist()}}
+                             for j in range(40)],
+                "labels": [], "columns": ["creator"], "neighbours": 8, "films": [], "archive_href": "../archive/"}
+    write_manifest(tree, manifest)
+    site = SiteModel(settings=Settings(), content_dir=out)
+    site.extras["map_url"] = "map/"
+    render_template(site, "map.html", "map/index.html", tree, current="map", page_title="Map",
+                    body_class="dark map-page", map_version="bench", item_count=n, frame_count=0, description="")
+    add_assets(tree)
+    for rel, v in tree.files.items():
+        dest = out / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(v, bytes):
+            dest.write_bytes(v)
+        else:
+            os.link(v, dest)
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *a: object) -> None:
+        pass
+
+
+def measure(root: Path, shots: bool) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{srv.server_port}/map/"
+    res: dict = {}
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
+        page = b.new_page(viewport={"width": 1366, "height": 900})
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        t = time.perf_counter()
+        page.goto(url)
+        page.wait_for_function("window.electricMap && window.electricMap.firstPaint > 0", timeout=120_000)
+        res["first_paint_ms"] = page.evaluate("window.electricMap.firstPaint")
+        res["first_paint_wall_s"] = time.perf_counter() - t
+        page.wait_for_function("window.electricMap.complete", timeout=120_000)
+        if shots:
+            page.screenshot(path=str(root / "overview.png"))
+        cdp = page.context.new_cdp_session(page)
+        page.evaluate("window.electricMap.frames.length = 0")
+        box = page.locator("#map-canvas").bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        page.mouse.move(cx, cy)
+        t = time.perf_counter()
+        for _ in range(10):  # zoom in: thumbnails of ~60 px
+            page.mouse.wheel(0, -240)
+            page.wait_for_timeout(60)
+        for i in range(20):  # pan around
+            page.mouse.move(cx, cy)
+            page.mouse.down()
+            page.mouse.move(cx + (60 if i % 4 < 2 else -60), cy + (40 if i % 2 else -40), steps=4)
+            page.mouse.up()
+        for _ in range(3):  # deeper: sharp thumbnails
+            page.mouse.wheel(0, -240)
+            page.wait_for_timeout(60)
+        page.wait_for_timeout(1500)
+        if shots:
+            page.screenshot(path=str(root / "zoomed.png"))
+        for _ in range(13):  # back out
+            page.mouse.wheel(0, 240)
+            page.wait_for_timeout(40)
+        res["gesture_s"] = time.perf_counter() - t
+        frames = page.evaluate("window.electricMap.frames.slice()")
+        frames = [f for f in frames if f > 0]
+        res["frames"] = len(frames)
+        if frames:
+            res["frame_ms_median"] = statistics.median(frames)
+            res["frame_ms_p95"] = sorted(frames)[int(len(frames) * 0.95) - 1] if len(frames) > 20 else max(frames)
+        heap = cdp.send("Runtime.getHeapUsage")  # V8 heap; typed arrays live outside it, in backing stores
+        res["v8_heap"] = {k: round(v / 2**20, 1) for k, v in heap.items()}
+        cdp.send("Performance.enable")
+        metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+        res["js_heap_used_mb"] = round(metrics.get("JSHeapUsedSize", 0) / 2**20, 1)
+        res["js_heap_total_mb"] = round(metrics.get("JSHeapTotalSize", 0) / 2**20, 1)
+        res["typed_array_mb"] = round(page.evaluate(
+            "Object.values(window.electricMap.layers || {}).reduce((n, L) => n + [L.color, L.aspect, L.flags, L.cluster, L.labels, ...Object.values(L.pos)].reduce((m, a) => m + (a ? a.byteLength : 0), 0), 0)") / 2**20, 1)
+        res["textures"] = page.evaluate("window.electricMap.stats.textures")
+        t = time.perf_counter()
+        page.click("label[for=map-layout-grid]")
+        page.wait_for_function("location.hash.startsWith('#layout=grid')", timeout=60_000)
+        res["layout_switch_s"] = time.perf_counter() - t
+        t = time.perf_counter()
+        page.fill("#map-search-input", "maker 7")
+        page.wait_for_function("document.querySelector('#map-search-count').textContent.includes('found')", timeout=120_000)
+        res["search_s"] = time.perf_counter() - t
+        res["search_count"] = page.text_content("#map-search-count")
+        res["page_errors"] = errors
+        b.close()
+    srv.shutdown()
+    return res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("n", type=int)
+    ap.add_argument("--keep", type=Path)
+    ap.add_argument("--shots", action="store_true")
+    a = ap.parse_args()
+    root = a.keep or Path(tempfile.mkdtemp(prefix="mapbench-"))
+    t = time.perf_counter()
+    if not (root / "map" / "manifest.json").exists():
+        make_site(a.n, root)
+    print(f"N = {a.n:,}: data written in {time.perf_counter() - t:.1f} s to {root}")
+    sizes = {p.name: p.stat().st_size for p in (root / "map" / "data" / "archive").glob("*.bin")}
+    print("binary data (bytes):", json.dumps(sizes))
+    res = measure(root, a.shots)
+    print(json.dumps(res, indent=1))
+    if not a.keep:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,338 @@
+"""Image embeddings for the map: the Embedder interface, its registry and a resumable sharded store.
+
+An embedder turns images into vectors (and, for the ImageNet CNN, class probabilities: the machine's
+labels). Embeddings are stored per image key in shards of a few hundred vectors, each written atomically
+as soon as it is full, so an interrupted run loses at most one shard and the next run embeds only what is
+missing. Images are decoded and preprocessed in a background thread while the model runs on the previous
+batch, which keeps the pipeline close to the speed of the bare forward pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import io
+import queue
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
+
+import numpy as np
+
+from ..cache import Cache, atomic_write_bytes, hash_parts
+from ..config import MapSettings
+from ..errors import ConfigError, MissingDependency
+from ..reporter import Reporter
+
+EMBED_STAGE = "map-embed"
+STORE_VERSION = 1
+TOP_K = 5  # class probabilities kept per image (enough to name clusters and build the label index)
+
+
+@dataclass
+class EmbedOutput:
+    features: np.ndarray  # (N, D) float32
+    probs: np.ndarray | None = None  # (N, 1000) ImageNet probabilities, when the model gives them
+
+
+class Embedder(ABC):
+    """Images in, vectors out. Subclasses load their model lazily, on the first batch."""
+
+    version: int = 1
+    gives_labels: bool = False  # True when forward() also returns ImageNet probabilities
+
+    def __init__(self, spec: str, settings: MapSettings) -> None:
+        self.spec = spec
+        self.settings = settings
+
+    @abstractmethod
+    def identity(self) -> str:
+        """Model id/weights + version: goes into cache keys, must not load the model."""
+
+    @abstractmethod
+    def preprocess(self, paths: Sequence[Path]) -> Any:
+        """Decode and prepare a batch (runs in a loader thread, overlapped with forward)."""
+
+    @abstractmethod
+    def forward(self, batch: Any) -> EmbedOutput:
+        """Run the model on a prepared batch."""
+
+    def embed(self, paths: Sequence[Path]) -> EmbedOutput:
+        return self.forward(self.preprocess(paths))
+
+
+class EfficientNetEmbedder(Embedder):
+    """The offline EfficientNet-Lite0: 1280-d pooled features + ImageNet probabilities in one pass."""
+
+    gives_labels = True
+
+    def identity(self) -> str:
+        from ..models.efficientnet import MODEL_ID
+
+        return f"{MODEL_ID}/v{self.version}"
+
+    def _cnn(self) -> Any:
+        from ..models.efficientnet import ImageNetCNN
+
+        return ImageNetCNN.get(self.settings.device)
+
+    def preprocess(self, paths: Sequence[Path]) -> np.ndarray:
+        from ..models.efficientnet import load_image, to_batch
+
+        return to_batch([load_image(p) for p in paths])
+
+    def forward(self, batch: np.ndarray) -> EmbedOutput:
+        out = self._cnn().forward(batch)
+        return EmbedOutput(features=out.features, probs=out.probs)
+
+
+class HFImageEmbedder(Embedder):
+    """The image tower of a CLIP/SigLIP-style model from transformers: ``hf:<model id or local path>``."""
+
+    def __init__(self, spec: str, settings: MapSettings) -> None:
+        super().__init__(spec, settings)
+        self.source = spec.split(":", 1)[1] if ":" in spec else spec
+        if not self.source:
+            raise ConfigError("embedder 'hf:' needs a model id or a path, e.g. hf:openai/clip-vit-base-patch32")
+        self._model: Any = None
+        self._processor: Any = None
+        self._lock = threading.Lock()
+
+    def identity(self) -> str:
+        path = Path(self.source).expanduser()
+        if path.is_dir():  # a local folder: its weights' bytes decide, not its name
+            h = hashlib.sha256()
+            for f in sorted(path.rglob("*")):
+                if f.is_file() and f.suffix in (".json", ".safetensors", ".bin", ".txt", ".model"):
+                    h.update(f.name.encode())
+                    h.update(str(f.stat().st_size).encode())
+                    with open(f, "rb") as fh:
+                        h.update(fh.read(1 << 16))
+            return f"hf:{path.name}@{h.hexdigest()[:16]}/v{self.version}"
+        return f"hf:{self.source}/v{self.version}"
+
+    def _load(self) -> tuple[Any, Any]:
+        with self._lock:
+            if self._model is None:
+                try:
+                    import torch  # noqa: F401
+                    from transformers import AutoImageProcessor, AutoModel
+                except ImportError as exc:
+                    raise MissingDependency(f"transformers ({exc.name})", "pip install torch transformers") from None
+                from ..models.efficientnet import resolve_device
+
+                local = Path(self.source).expanduser()
+                where = str(local) if local.exists() else self.source
+                try:
+                    self._processor = AutoImageProcessor.from_pretrained(where)
+                    self._model = AutoModel.from_pretrained(where).eval().to(resolve_device(self.settings.device))
+                except OSError as exc:
+                    raise ConfigError(f"cannot load image model {self.source!r}: {str(exc).splitlines()[0]} "
+                                      "(models are not downloaded: give a local folder or a model already in the "
+                                      "Hugging Face cache)") from None
+        return self._model, self._processor
+
+    def preprocess(self, paths: Sequence[Path]) -> Any:
+        from PIL import Image
+
+        _, processor = self._load()
+        images = []
+        for p in paths:
+            with Image.open(p) as im:
+                images.append(im.convert("RGB"))
+        return processor(images=images, return_tensors="pt")["pixel_values"]
+
+    def forward(self, batch: Any) -> EmbedOutput:
+        import torch
+
+        model, _ = self._load()
+        device = next(model.parameters()).device
+        with torch.inference_mode():
+            pv = batch.to(device)
+            if hasattr(model, "get_image_features"):
+                out = model.get_image_features(pixel_values=pv)
+            else:
+                out = model(pixel_values=pv)
+            if not isinstance(out, torch.Tensor):
+                pooled = getattr(out, "image_embeds", None)
+                if pooled is None:
+                    pooled = getattr(out, "pooler_output", None)
+                if pooled is None:
+                    pooled = out.last_hidden_state.mean(1)
+                out = pooled
+            return EmbedOutput(features=out.float().reshape(out.shape[0], -1).cpu().numpy())
+
+
+_BACKENDS: dict[str, str] = {
+    "efficientnet": "generator.archive.embed:EfficientNetEmbedder",
+    "hf": "generator.archive.embed:HFImageEmbedder",
+}
+
+
+def register_embedder(name: str, target: str) -> None:
+    """Register a backend under a name (or a prefix before ':') as ``"package.module:ClassName"``."""
+    _BACKENDS[name] = target
+
+
+def available_embedders() -> list[str]:
+    return sorted(_BACKENDS)
+
+
+def create_embedder(spec: str, settings: MapSettings) -> Embedder:
+    name = spec.split(":", 1)[0] if ":" in spec else spec
+    target = _BACKENDS.get(name)
+    if target is None:
+        raise ConfigError(f"unknown embedder {spec!r}; choose one of: "
+                          + ", ".join(n if n != "hf" else "hf:<model id or path>" for n in available_embedders()))
+    module_name, _, attr = target.partition(":")
+    cls = getattr(importlib.import_module(module_name), attr)
+    return cls(spec, settings)
+
+
+# ---------------------------------------------------------------------------------------- the store
+
+class EmbeddingStore:
+    """Vectors (float16) and top-k labels per image key, in atomically written shards."""
+
+    def __init__(self, cache: Cache, identity: str, shard_size: int = 512) -> None:
+        self.identity = identity
+        self.dir = cache.root / EMBED_STAGE / hash_parts(STORE_VERSION, identity)[:32]
+        self.shard_size = shard_size
+        self._index: dict[str, tuple[int, int]] = {}
+        self._shards: list[dict[str, np.ndarray]] = []
+        self._pending: list[tuple[str, np.ndarray, np.ndarray | None]] = []
+        self._load()
+
+    def _load(self) -> None:
+        for f in sorted(self.dir.glob("*.npz")):
+            try:
+                with np.load(f, allow_pickle=False) as z:
+                    shard = {k: z[k] for k in z.files}
+            except (OSError, ValueError, EOFError):
+                continue  # a damaged shard only costs its images being embedded again
+            n = len(self._shards)
+            self._shards.append(shard)
+            for row, k in enumerate(shard["keys"]):
+                self._index[k.decode("ascii") if isinstance(k, bytes) else str(k)] = (n, row)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._index
+
+    def missing(self, keys: Sequence[str]) -> list[str]:
+        seen: set[str] = set()
+        out = []
+        for k in keys:
+            if k not in self._index and k not in seen:
+                seen.add(k)
+                out.append(k)
+        return out
+
+    def add(self, keys: Sequence[str], out: EmbedOutput) -> None:
+        top_idx = top_p = None
+        if out.probs is not None:
+            top_idx = np.argsort(-out.probs, axis=1)[:, :TOP_K]
+            top_p = np.take_along_axis(out.probs, top_idx, axis=1)
+        for i, k in enumerate(keys):
+            labels = None if top_idx is None else np.stack([top_idx[i].astype(np.float32), top_p[i]])  # type: ignore[index]
+            self._pending.append((k, out.features[i].astype(np.float16), labels))
+        if len(self._pending) >= self.shard_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._pending:
+            return
+        keys = np.array([k for k, _, _ in self._pending], dtype="S64")
+        shard: dict[str, np.ndarray] = {"keys": keys, "features": np.stack([f for _, f, _ in self._pending])}
+        if all(lab is not None for _, _, lab in self._pending):
+            labs = np.stack([lab for _, _, lab in self._pending])  # type: ignore[misc]
+            shard["top_idx"] = labs[:, 0, :].astype(np.uint16)
+            shard["top_p"] = labs[:, 1, :].astype(np.float16)
+        buf = io.BytesIO()
+        np.savez(buf, **shard)
+        name = f"{hashlib.sha256(keys.tobytes()).hexdigest()[:24]}.npz"
+        atomic_write_bytes(self.dir / name, buf.getvalue())
+        n = len(self._shards)
+        self._shards.append(shard)
+        for row, k in enumerate(keys):
+            self._index[k.decode("ascii")] = (n, row)
+        self._pending = []
+
+    def features(self, keys: Sequence[str]) -> np.ndarray:
+        """(N, D) float32 in the order of ``keys`` (all must be present)."""
+        if not keys:
+            return np.zeros((0, 0), np.float32)
+        first = self._shards[self._index[keys[0]][0]]["features"]
+        out = np.empty((len(keys), first.shape[1]), np.float32)
+        for i, k in enumerate(keys):
+            s, r = self._index[k]
+            out[i] = self._shards[s]["features"][r]
+        return out
+
+    def labels(self, keys: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Top-k class indices (N, TOP_K) uint16 and their probabilities (N, TOP_K) float32."""
+        idx = np.zeros((len(keys), TOP_K), np.uint16)
+        p = np.zeros((len(keys), TOP_K), np.float32)
+        for i, k in enumerate(keys):
+            s, r = self._index[k]
+            shard = self._shards[s]
+            if "top_idx" in shard:
+                idx[i], p[i] = shard["top_idx"][r], shard["top_p"][r]
+        return idx, p
+
+
+def _prefetch(batches: list[list[Path]], prepare: Callable[[Sequence[Path]], Any], depth: int = 2) -> Iterator[Any]:
+    """Prepared batches, decoded in a background thread ``depth`` batches ahead of the consumer."""
+    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def work() -> None:
+        for b in batches:
+            if stop.is_set():
+                return
+            try:
+                q.put(("ok", prepare(b)))
+            except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
+                q.put(("error", exc))
+                return
+        q.put(("end", None))
+
+    t = threading.Thread(target=work, name="embed-loader", daemon=True)
+    t.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        while t.is_alive():  # drain so the loader can finish its last put
+            try:
+                q.get(timeout=0.05)
+            except queue.Empty:
+                pass
+
+
+def embed_missing(embedder: Embedder, store: EmbeddingStore, images: Sequence[tuple[str, Path]],
+                  reporter: Reporter, batch_size: int, desc: str = "embed") -> int:
+    """Embed every (key, image) whose key is not in the store yet; returns how many were computed."""
+    todo_keys = set(store.missing([k for k, _ in images]))
+    todo = []
+    for k, p in images:
+        if k in todo_keys:
+            todo.append((k, p))
+            todo_keys.discard(k)
+    if not todo:
+        return 0
+    batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
+    stream = _prefetch([[p for _, p in b] for b in batches], embedder.preprocess)
+    try:
+        for b, prepared in reporter.progress(zip(batches, stream), total=len(batches), desc=desc, unit="batch"):
+            store.add([k for k, _ in b], embedder.forward(prepared))
+    finally:
+        store.flush()  # whatever was computed before an interruption is kept
+    return len(todo)

@@ -1,0 +1,69 @@
+"""Optional face finding for the describe captioner: dlib's HOG frontal-face detector, which ships
+inside the ``dlib-bin`` wheel (no model file to download). ImageNet has no class for people, so
+without this a talking head becomes "a suit" or "a bobsleigh"; with it, "a face, close up".
+
+Off when dlib is not installed; the captioner's identity says which, so installing it re-captions.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+#: the detector runs on frames scaled to this width: its 80 px window then finds faces wider than a
+#: fifth of the frame (people in medium shot and closer) at about 40 % of the cost at 640 px
+DETECT_WIDTH = 400
+#: detector score below which a detection is ignored (HOG gives spurious faces in foliage and fabric)
+MIN_SCORE = 0.3
+
+_lock = threading.Lock()
+_detector = None
+
+
+@dataclass(frozen=True)
+class Faces:
+    count: int
+    largest: float  # width of the largest face as a share of the frame width
+
+
+NO_FACES = Faces(0, 0.0)
+
+
+def available() -> bool:
+    """dlib can be imported (checked without importing it)."""
+    return importlib.util.find_spec("dlib") is not None
+
+
+def _get_detector():
+    global _detector
+    with _lock:
+        if _detector is None:
+            import dlib
+
+            _detector = dlib.get_frontal_face_detector()
+        return _detector
+
+
+def find_faces(grey: np.ndarray) -> Faces:
+    """Faces in a uint8 greyscale frame already scaled to about DETECT_WIDTH pixels wide."""
+    detector = _get_detector()
+    boxes, scores, _ = detector.run(np.ascontiguousarray(grey), 0, 0.0)
+    widths = [b.width() for b, s in zip(boxes, scores) if s >= MIN_SCORE]
+    if not widths:
+        return NO_FACES
+    return Faces(len(widths), max(widths) / grey.shape[1])
+
+
+def detection_image(image: "Image.Image") -> np.ndarray:
+    """The greyscale, DETECT_WIDTH-wide copy the detector looks at."""
+    from PIL import Image
+
+    w, h = image.size
+    scale = min(1.0, DETECT_WIDTH / max(1, w))
+    small = image.convert("L")
+    if scale < 1.0:
+        small = small.resize((DETECT_WIDTH, max(1, round(h * scale))), Image.BILINEAR, reducing_gap=2.0)
+    return np.asarray(small, dtype=np.uint8)

@@ -1,0 +1,168 @@
+"""What a publish run will do, worked out from the ledger and the files alone (no network).
+
+The same plan drives ``--dry-run`` (printed with its quota cost) and the real run (executed step by
+step), so a dry run shows exactly what the real run would send.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..cache import hash_file
+from ..config import Settings
+from ..site.model import Film
+from .ledger import FilmRecord, Ledger
+from .metadata import CaptionPayload, caption_payload, digest, video_snippet, video_status
+from .quota import UPLOAD_METHOD, QuotaTally
+
+# action kinds, in the order they run for a film
+UPLOAD = "insert video"
+RESUME = "resume upload"
+UPDATE_META = "update metadata"
+INSERT_CAPTIONS = "insert captions"
+UPDATE_CAPTIONS = "update captions"
+ADD_TO_PLAYLIST = "add to playlist"
+
+
+@dataclass
+class Action:
+    kind: str
+    detail: str
+    calls: list[str]  # API methods it will call
+    maybe: list[str] = field(default_factory=list)  # calls it makes only in some cases (lookups)
+
+
+@dataclass
+class FilmPlan:
+    film: Film
+    video_sha256: str
+    video_size: int
+    snippet: dict
+    status: dict
+    captions: CaptionPayload | None
+    actions: list[Action] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # things the user should know (not errors)
+
+    @property
+    def snippet_sha256(self) -> str:
+        return digest(self.snippet)
+
+    @property
+    def status_sha256(self) -> str:
+        return digest(self.status)
+
+
+@dataclass
+class PublishPlan:
+    films: list[FilmPlan]
+    playlist_title: str
+    playlist: Action | None  # finding or creating the playlist, when a film needs it and it is unknown
+
+    @property
+    def empty(self) -> bool:
+        return not any(fp.actions for fp in self.films)
+
+    def tally(self) -> tuple[QuotaTally, QuotaTally]:
+        """(calls certainly made, calls made only if lookups are needed)."""
+        sure, maybe = QuotaTally(), QuotaTally()
+        actions = [a for fp in self.films for a in fp.actions]
+        if self.playlist:
+            actions.append(self.playlist)
+        for a in actions:
+            for m in a.calls:
+                sure.add(m)
+            for m in a.maybe:
+                maybe.add(m)
+        return sure, maybe
+
+
+def video_sha256(path: Path, ledger: Ledger) -> tuple[str, int]:
+    """sha256 and size of a video, remembered in the ledger by (size, mtime) to skip rehashing."""
+    st = path.stat()
+    try:  # relative to the site folder, so the ledger survives moving the folder
+        key = path.resolve().relative_to(ledger.path.parent.parent.resolve()).as_posix()
+    except ValueError:
+        key = str(path.resolve())
+    memo = ledger.hashes.get(key)
+    if memo and memo[0] == st.st_size and memo[1] == st.st_mtime_ns:
+        return str(memo[2]), st.st_size
+    sha = hash_file(path)
+    ledger.hashes[key] = [st.st_size, st.st_mtime_ns, sha]
+    return sha, st.st_size
+
+
+def _mb(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.0f} kB"
+
+
+def plan_film(film: Film, rec: FilmRecord, ledger: Ledger, settings: Settings, *,
+              playlist_known: bool, replace_changed_video: bool) -> FilmPlan:
+    sha, size = video_sha256(film.video, ledger)
+    fp = FilmPlan(film, sha, size, video_snippet(film, settings), video_status(settings),
+                  caption_payload(film, settings))
+    playlist = settings.youtube.playlist.strip()
+    changed_video = bool(rec.video_id) and rec.video_sha256 not in ("", sha)
+    new_video = not rec.video_id or (changed_video and replace_changed_video)
+
+    if new_video:
+        name = film.video.name
+        if rec.video_id:
+            fp.notes.append(f"the video file changed: uploading it as a new video; the old one "
+                            f"({rec.video_id}) stays on YouTube until you delete it")
+        if rec.upload and rec.upload.session_uri and rec.upload.video_sha256 == sha:
+            fp.actions.append(Action(RESUME, f"{name} ({_mb(size)}) from the byte YouTube acknowledged", [],
+                                     maybe=["channels.list", "playlistItems.list", UPLOAD_METHOD]))
+        else:
+            maybe = ["channels.list", "playlistItems.list"] if rec.upload and rec.upload.session_uri else []
+            fp.actions.append(Action(UPLOAD, f"{name} ({_mb(size)}), {fp.status['privacyStatus']}",
+                                     [UPLOAD_METHOD], maybe=maybe))
+        if fp.captions:
+            fp.actions.append(Action(INSERT_CAPTIONS, _caption_detail(fp.captions), ["captions.insert"]))
+        if playlist:
+            fp.actions.append(Action(ADD_TO_PLAYLIST, f'"{playlist}"', ["playlistItems.insert"]))
+        return fp
+
+    if changed_video:
+        fp.notes.append(f"the video file changed since it was uploaded as {rec.video_id}; YouTube cannot replace "
+                        "a video's file, so it is left as it is (pass --replace-changed-video to upload the new "
+                        "file as a new video)")
+    parts = []
+    if fp.snippet_sha256 != rec.snippet_sha256:
+        parts.append("snippet")
+    if fp.status_sha256 != rec.status_sha256:
+        parts.append("status")
+    if parts:
+        what = " and ".join({"snippet": "title/description/tags", "status": "privacy"}[p] for p in parts)
+        fp.actions.append(Action(UPDATE_META, what, ["videos.update"]))
+    if fp.captions:
+        pending = "captions.insert" in rec.pending
+        if not rec.caption_id:
+            fp.actions.append(Action(INSERT_CAPTIONS, _caption_detail(fp.captions), ["captions.insert"],
+                                     maybe=["captions.list"] if pending else []))
+        elif rec.captions_sha256 != fp.captions.sha256:
+            if changed_video:
+                fp.notes.append("captions changed but are not sent: they are timed for the new video file")
+            else:
+                fp.actions.append(Action(UPDATE_CAPTIONS, _caption_detail(fp.captions), ["captions.update"]))
+    if playlist and not (playlist_known and rec.playlist_item_id and rec.playlist_id == ledger.playlist.id):
+        pending = "playlistItems.insert" in rec.pending
+        fp.actions.append(Action(ADD_TO_PLAYLIST, f'"{playlist}"', ["playlistItems.insert"],
+                                 maybe=["playlistItems.list"] if pending else []))
+    return fp
+
+
+def _caption_detail(c: CaptionPayload) -> str:
+    return f'"{c.name}" ({c.format.upper()}, {c.language}, {len(c.data)} bytes)'
+
+
+def make_plan(films: list[Film], ledger: Ledger, settings: Settings, *, replace_changed_video: bool = False) -> PublishPlan:
+    title = settings.youtube.playlist.strip()
+    known = bool(title) and ledger.playlist.title == title and bool(ledger.playlist.id)
+    plans = [plan_film(f, ledger.films.get(f.slug) or FilmRecord(), ledger, settings,
+                       playlist_known=known, replace_changed_video=replace_changed_video) for f in films]
+    needs_playlist = any(a.kind == ADD_TO_PLAYLIST for fp in plans for a in fp.actions)
+    playlist_action = None
+    if title and needs_playlist and not known:
+        playlist_action = Action("find or create playlist", f'"{title}"', ["playlists.list"], maybe=["playlists.insert"])
+    return PublishPlan(plans, title, playlist_action)

@@ -1,0 +1,134 @@
+"""Layout helpers without UMAP/t-SNE (those run once, in test_map_pipeline.py): grid, timeline, placing
+new points, the preservation score, neighbours and cluster names."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from generator.archive import layout as L
+from generator.archive.clusters import NO_LABEL, class_names, cluster_map, item_labels, name_clusters
+from generator.archive.mapdata import facet_codes, fnv1a, quantise
+from generator.archive.neighbours import all_neighbours, neighbours_of, recall_at_k
+
+
+def _blobs(n: int, d: int = 20, k: int = 5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(k, d)) * 5
+    labels = rng.integers(0, k, n)
+    return (centres[labels] + rng.normal(size=(n, d))).astype(np.float32), labels
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 64, 65, 1000])
+def test_grid_gives_every_item_its_own_cell(n):
+    P = np.random.default_rng(n).normal(size=(n, 2)).astype(np.float32)
+    G, step = L.grid_layout(P)
+    cells = {(round(x / step, 3), round(y / step, 3)) for x, y in G}
+    assert len(cells) == n
+    assert np.abs(G).max() <= 1.0 + 1e-6
+
+
+def test_grid_keeps_map_neighbours_together():
+    X, labels = _blobs(900, d=2, k=4)
+    G, _ = L.grid_layout(X)
+    # a blob's cells stay contiguous: most items' nearest grid cell holds an item of the same blob
+    from scipy.spatial import cKDTree
+
+    _, nn = cKDTree(G).query(G, 2)
+    assert (labels[nn[:, 1]] == labels).mean() > 0.9
+
+
+@pytest.mark.parametrize("text, year", [
+    ("1889", 1889), ("c. 1890", 1890), ("1890s", 1890), ("1890-1900", 1890), ("1889-05-02", 1889 + 4 / 12 + 1 / 365),
+    ("", None), ("undated", None), ("500 BC", -500),
+])
+def test_parse_year(text, year):
+    got = L.parse_year(text)
+    assert (got is None and year is None) or abs(got - year) < 1e-6
+
+
+def test_date_layout_orders_by_time_and_keeps_undated_apart():
+    years = [1900.0, 1950.0, None, 1901.0, 1990.0, None]
+    P, unit, axis = L.date_layout(years, np.arange(6))
+    assert P[0, 0] < P[1, 0] < P[4, 0] < P[2, 0]
+    assert P[2, 0] == P[5, 0] or abs(P[2, 0] - P[5, 0]) <= unit + 1e-6
+    assert axis.ticks[-1][1] == "undated" and axis.ticks[0][1] in ("1900", "1900s")
+    assert L.find_date_column(["Title", "Date"]) == "Date" and L.find_date_column(["title"]) is None
+
+
+def test_place_new_moves_nothing_and_lands_near_similar_points():
+    X, labels = _blobs(400)
+    P_old = np.where(labels[:, None] == 0, 5.0, 0.0) + np.random.default_rng(1).normal(size=(400, 2)) * 0.1
+    P_old = P_old.astype(np.float32)
+    before = P_old.copy()
+    Xn, ln = _blobs(50, seed=0)  # same centres (same seed), new noise
+    Xn = X[:50] + np.random.default_rng(2).normal(size=(50, X.shape[1])).astype(np.float32) * 0.1
+    Pn = L.place_new(X, P_old, Xn)
+    assert np.array_equal(P_old, before)
+    near = np.linalg.norm(Pn - P_old[:50], axis=1)
+    assert np.median(near) < 0.5
+
+
+def test_preservation_is_one_for_an_identity_map_and_low_for_noise():
+    X, _ = _blobs(300, d=2)
+    assert L.preservation(X, X) == pytest.approx(1.0)
+    noise = np.random.default_rng(5).normal(size=(300, 2))
+    assert L.preservation(X, noise) < 0.2
+
+
+def test_morton_order_is_a_permutation_keeping_regions_together():
+    P = np.random.default_rng(0).uniform(size=(4096, 2)).astype(np.float32)
+    order = L.morton_order(P)
+    assert sorted(order.tolist()) == list(range(4096))
+    pages = P[order].reshape(64, 64, 2)
+    extent = (pages.max(1) - pages.min(1)).max(1)
+    assert np.median(extent) < 0.3  # a page of 64 consecutive items spans a small region
+
+
+def test_pca_projection_is_deterministic_and_chunked():
+    X, _ = _blobs(500, d=64)
+    a = L.fit_pca(X, 10, seed=3)
+    b = L.fit_pca(X, 10, seed=3)
+    assert np.allclose(a.project(X), b.project(X, chunk=7), atol=1e-4)
+
+
+def test_exact_and_hnsw_neighbours_agree():
+    X, _ = _blobs(3000, d=16)
+    exact = all_neighbours(X, 10)
+    approx = all_neighbours(X, 10, exact_limit=0)  # forces HNSW
+    assert exact.shape == (3000, 10) and (exact != np.arange(3000)[:, None]).all()
+    assert recall_at_k(approx, exact) > 0.9
+    q = neighbours_of(X, X[:3] + 0.001, 4)
+    assert q[:, 0].tolist() == [0, 1, 2]
+
+
+def test_duplicates_never_list_themselves():
+    X = np.zeros((5, 3), np.float32)
+    nb = all_neighbours(X, 3)
+    assert all(i not in nb[i] for i in range(5))
+
+
+def test_clusters_are_named_by_characteristic_labels():
+    P = np.concatenate([np.zeros((20, 2)), np.ones((20, 2)) * 10]).astype(np.float32)
+    assign = cluster_map(P, seed=0, k=2)
+    top_idx = np.zeros((40, 5), np.uint16)
+    top_p = np.zeros((40, 5), np.float32)
+    top_idx[:, 0] = np.where(assign == 0, 339, 967)
+    top_p[:, 0] = 0.8
+    top_idx[:, 1] = 1
+    top_p[:, 1] = 0.1  # shared by both: not characteristic
+    names = name_clusters(assign, top_idx, top_p)
+    words = class_names()
+    assert names[0].startswith(words[339 if (top_idx[assign == 0, 0] == 339).all() else 967])
+    assert words[967] in " ".join(names) and words[1] not in " ".join(names)
+    labels = item_labels(top_idx, top_p)
+    assert labels[0, 0] in (339, 967) and labels[0, 1] == 1 and labels[0, 2] == NO_LABEL
+
+
+def test_data_helpers():
+    assert fnv1a("") == 0x811C9DC5 and fnv1a("a") == 0xE40C292C
+    data, bounds = quantise(np.array([[0, 0], [2, 1]], np.float32))
+    assert np.frombuffer(data, "<u2").tolist() == [0, 0, 65535, 65535] and bounds == [0, 0, 2, 1]
+    codes, values = facet_codes(["a", "b", "a", ""])
+    assert values == [("a", 2), ("b", 1)] and codes.tolist() == [0, 1, 0, 65535]
+    assert facet_codes([f"t{i}" for i in range(50)]) is None  # all distinct: not a filter
