@@ -93,10 +93,10 @@ def report(title: str, n: int, best: dict[str, float]) -> float:
     return ratio
 
 
-def bench_describe(frames: list[Path], batch_size: int, rounds: int) -> float:
+def bench_describe(frames: list[Path], batch_size: int, rounds: int, faces: bool = True) -> float:
     from generator.models.efficientnet import ImageNetCNN, load_image, to_batch
 
-    settings = CaptionSettings(batch_size=batch_size)
+    settings = CaptionSettings(batch_size=batch_size, faces=faces)
     captioner = create_captioner("describe", settings)
     cnn = ImageNetCNN.get(settings.device)
     tensors = [to_batch([load_image(p) for p in chunk]) for chunk in batches(frames, batch_size)]
@@ -109,8 +109,11 @@ def bench_describe(frames: list[Path], batch_size: int, rounds: int) -> float:
     best = best_of(rounds, {"stage": stage, "raw": raw})
     import torch
 
-    print(f"describe (EfficientNet-Lite0, torch threads {torch.get_num_threads()}, batch {batch_size}, "
-          f"forward chunk {captioner.chunk})")
+    from generator.models.efficientnet import CPU_MICRO_BATCH
+
+    print(f"describe (EfficientNet-Lite0, torch threads {torch.get_num_threads()}, pipeline batch {batch_size}, "
+          f"captioner chunk {captioner.chunk}, workers {captioner.workers}, CNN micro-batch on CPU {CPU_MICRO_BATCH}, "
+          f"faces {'on (dlib)' if captioner._faces_on() else 'off'})")
     sample = captioner.caption(frames[:3])
     for s in sample:
         print(f"    e.g. {s}")
@@ -166,15 +169,21 @@ def main() -> int:
     ap.add_argument("--batch-size", type=int, default=CaptionSettings().batch_size)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--chunk", type=int, default=0, help="override DescribeCaptioner.chunk (0: keep)")
+    ap.add_argument("--workers", type=int, default=0, help="override DescribeCaptioner.workers (0: keep)")
     ap.add_argument("--hf", action="store_true", help="also measure a tiny hf: model")
+    ap.add_argument("--no-faces", action="store_true", help="describe without the optional face detector")
     args = ap.parse_args()
     if args.chunk:
         from generator.captions.describe import DescribeCaptioner
 
         DescribeCaptioner.chunk = args.chunk
+    if args.workers:
+        from generator.captions.describe import DescribeCaptioner
+
+        DescribeCaptioner.workers = args.workers
     with tempfile.TemporaryDirectory(prefix="bench-captions-") as tmp:
         frames = make_frames(Path(tmp), args.frames)
-        bench_describe(frames, args.batch_size, args.rounds)
+        bench_describe(frames, args.batch_size, args.rounds, faces=not args.no_faces)
         if args.hf:
             bench_tiny_hf(frames, args.batch_size, args.rounds, Path(tmp))
     return 0

@@ -86,7 +86,7 @@ def gather(content_dir: Path, settings: Settings, cache: Cache, reporter: Report
 
     if not content_dir.is_dir():
         raise ContentError("site folder not found", content_dir)
-    content = read_content(content_dir, include_drafts=settings.build.drafts)
+    content = read_content(content_dir, include_drafts=settings.build.drafts, cache=cache)
     if content.errors:
         for err in content.errors[:-1]:
             reporter.info(f"error: {err.oneline()}")

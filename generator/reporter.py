@@ -36,7 +36,9 @@ class Reporter:
 
     def progress(self, items: Iterable[T], total: int | None = None, desc: str = "", unit: str = "it") -> Iterator[T]:
         """Iterate with a progress bar when there is something long enough to show one."""
-        if self.quiet or not total or total < 2:
+        stream = self.stream or sys.stderr
+        # bars are for people at a terminal; logs (CI, pipes) get the summary lines only
+        if self.quiet or not total or total < 2 or not getattr(stream, "isatty", lambda: False)():
             yield from items
             return
         from tqdm import tqdm  # only when a bar is drawn: keeps no-op builds lean

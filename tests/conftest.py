@@ -31,3 +31,46 @@ def settings():
     from generator.config import Settings
 
     return Settings()
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory):
+    """The shipped demo built once per test run (shared by xdist workers through a lock): a copy of
+    content/ with its cache, the output folder, and a summary of the cold build."""
+    import fcntl
+    import json
+    import shutil
+
+    base = tmp_path_factory.getbasetemp()
+    # xdist workers get base/popen-gwN: their common parent belongs to this run only
+    shared = (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "demo-build"
+    shared.mkdir(exist_ok=True)
+    summary_path = shared / "summary.json"
+    with open(shared / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not summary_path.exists():
+            from generator.cli import make_parser, run_build
+            from generator.reporter import Reporter
+
+            content = shared / "content"
+            shutil.rmtree(content, ignore_errors=True)
+            shutil.copytree(REPO / "content", content, ignore=shutil.ignore_patterns(".cache", ".publish"))
+            args = make_parser().parse_args(["build", "--content", str(content), "--out", str(shared / "_site"), "-q"])
+            result = run_build(args, Reporter(quiet=True))
+            st = result.stats
+            summary_path.write_text(json.dumps({"films": st.films, "keyframes": st.keyframes, "cues": st.cues,
+                                                "pages": st.pages, "archive": st.archive,
+                                                "warnings": result.warnings, "seconds": st.seconds}))
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return {"root": shared, "content": shared / "content", "site": shared / "_site",
+            "summary": json.loads(summary_path.read_text())}
+
+
+@pytest.fixture
+def demo_copy(demo_build, tmp_path):
+    """A private copy of the built demo (content with its cache, and the site) for tests that edit it."""
+    import shutil
+
+    shutil.copytree(demo_build["content"], tmp_path / "content", symlinks=True)
+    shutil.copytree(demo_build["site"], tmp_path / "_site", symlinks=True)
+    return tmp_path

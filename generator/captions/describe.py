@@ -331,7 +331,8 @@ def prepare(path: Path, with_faces: bool = False) -> Prepared:
         with Image.open(io.BytesIO(data)) as im:
             if im.format == "JPEG":
                 im.draft("RGB", (INPUT_SIZE, INPUT_SIZE))
-            rgb = im.convert("RGB")
+            im.load()
+            rgb = im if im.mode == "RGB" else im.convert("RGB")
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise MediaError(f"cannot read the keyframe image ({exc})", path) from None
     seed = int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
@@ -347,6 +348,8 @@ class DescribeCaptioner(Captioner):
     #: images per forward pass inside one caption() call: small enough that decoding the next chunk
     #: overlaps the forward pass of this one, big enough to keep the forward efficient
     chunk = 4
+    #: worker threads for decoding and face search beside the forward pass
+    workers = 2
 
     def __init__(self, spec: str, settings: CaptionSettings) -> None:
         super().__init__(spec, settings)
@@ -371,7 +374,7 @@ class DescribeCaptioner(Captioner):
     def _executor(self) -> ThreadPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="describe-decode")
+                self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="describe")
             return self._pool
 
     def caption(self, images: list[Path]) -> list[str]:
@@ -380,21 +383,25 @@ class DescribeCaptioner(Captioner):
         cnn = self._model()
         from ..models.efficientnet import to_batch
 
-        # decode in a worker thread while the CNN runs: Pillow and numpy release the GIL
+        # The forward pass keeps both cores busy, so everything else runs in worker threads beside it
+        # rather than before or after it: decoding the next chunk, and the face search for the chunk
+        # just classified (whether a frame needs one depends on its class probabilities).
         with_faces = self._faces_on()
-        futures: list[Future[Prepared]] = [self._executor().submit(prepare, Path(p), with_faces) for p in images]
-        sentences: list[str] = []
+        pool = self._executor()
+        futures: list[Future[Prepared]] = [pool.submit(prepare, Path(p), with_faces) for p in images]
+        done: list[tuple[np.ndarray, Prepared, Future[Faces] | None]] = []
         try:
             for start in range(0, len(futures), self.chunk):
                 prepared = [f.result() for f in futures[start:start + self.chunk]]
                 probs = cnn.forward(to_batch([p.pixels for p in prepared])).probs
                 for pr, p in zip(probs, prepared):
-                    faces = find_faces(p.grey) if p.grey is not None and wants_faces(pr, p.scene) else None
-                    sentences.append(describe(pr, p.scene, p.seed, self.settings.min_confidence, faces))
+                    wanted = p.grey is not None and wants_faces(pr, p.scene)
+                    done.append((pr, p, pool.submit(find_faces, p.grey) if wanted else None))
+            return [describe(pr, p.scene, p.seed, self.settings.min_confidence,
+                             faces.result() if faces is not None else None) for pr, p, faces in done]
         finally:
             for f in futures:
                 f.cancel()
-        return sentences
 
     def close(self) -> None:
         if self._pool is not None:

@@ -190,17 +190,11 @@ class HFCaptioner(Captioner):
             if self.source.local:
                 raise ConfigError(f"cannot load the captioning model ({cls.__name__}): "
                                   f"{_first_line(exc)}", src) from None
-            # try the local cache first: a model downloaded once keeps working offline
-            if not kwargs.get("local_files_only"):
-                try:
-                    return cls.from_pretrained(src, **{**kwargs, "local_files_only": True})
-                except (OSError, ValueError, KeyError):
-                    pass
+            # (a model already in the local hub cache loads offline: transformers falls back to it itself)
             raise ConfigError(
                 f"the captioning model {src!r} could not be loaded from the Hugging Face hub "
-                f"({_first_line(exc)}); on a machine with internet run `huggingface-cli download {src}` "
-                f"or save it with save_pretrained, then pass the local directory: captioner = \"hf:/path/to/model\""
-            ) from None
+                f"({_first_line(exc)}); download it where there is internet (`hf download {src} --local-dir DIR`) "
+                f"and pass the local directory instead: captioner = \"hf:/path/to/DIR\"") from None
 
     def _preflight(self) -> None:
         """Fail in a second, not after half a minute of retries, when the hub's name does not resolve."""
@@ -216,8 +210,9 @@ class HFCaptioner(Captioner):
         except OSError as exc:
             raise ConfigError(
                 f"the captioning model {self.source.name!r} could not be loaded from the Hugging Face hub "
-                f"({host} is unreachable: {exc.strerror or exc}); download it on a machine with internet and "
-                f"pass the local directory: captioner = \"hf:/path/to/model\"") from None
+                f"({host} is unreachable: {exc.strerror or exc}); download it where there is internet "
+                f"(`hf download {self.source.name} --local-dir DIR`) and pass the local directory instead: "
+                f"captioner = \"hf:/path/to/DIR\"") from None
 
     # -- captioning ----------------------------------------------------------------------------------
 

@@ -58,21 +58,18 @@ def thumbnail(image: "Image.Image", width: int = THUMB_WIDTH) -> np.ndarray:
 
     w, h = image.size
     height = max(8, round(h * width / max(1, w)))
-    small = image.convert("RGB").resize((width, height), Image.BILINEAR, reducing_gap=2.0)
+    rgb = image if image.mode == "RGB" else image.convert("RGB")
+    small = rgb.resize((width, height), Image.BILINEAR, reducing_gap=2.0)
     return np.asarray(small, dtype=np.float32) / 255.0
 
 
 def _hsv(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hue in degrees, saturation and value in 0..1."""
-    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    v = rgb.max(-1)
-    c = v - rgb.min(-1)
-    s = np.where(v > 1e-6, c / np.maximum(v, 1e-6), 0.0)
-    safe = np.maximum(c, 1e-6)
-    h = np.where(v == r, ((g - b) / safe) % 6.0,
-                 np.where(v == g, (b - r) / safe + 2.0, (r - g) / safe + 4.0)) * 60.0
-    h = np.where(c > 1e-6, h, 0.0)
-    return h, s, v
+    """Hue in degrees, saturation and value in 0..1 (Pillow's C conversion: numpy's took a millisecond)."""
+    from PIL import Image
+
+    hsv = np.asarray(Image.fromarray(np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8)).convert("HSV"),
+                     dtype=np.float32)
+    return hsv[..., 0] * (360.0 / 256.0), hsv[..., 1] / 255.0, hsv[..., 2] / 255.0
 
 
 # hue ranges (degrees) of the colour words; brown is dark orange and is split off below
@@ -114,7 +111,7 @@ def analyse_array(rgb: np.ndarray) -> Scene:
     rg = rgb255[..., 0] - rgb255[..., 1]
     yb = 0.5 * (rgb255[..., 0] + rgb255[..., 1]) - rgb255[..., 2]
     colourfulness = float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(rg.mean(), yb.mean()))
-    greyscale = float(np.percentile(rgb255.max(-1) - rgb255.min(-1), 95)) < 10.0
+    greyscale = float((rgb255.max(-1) - rgb255.min(-1) >= 10.0).mean()) < 0.05  # 95 % of pixels without hue
 
     colour, colour_share = None, 0.0
     if not greyscale:

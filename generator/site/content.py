@@ -10,10 +10,13 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import ContentError
 from .model import Film, Page
+
+if TYPE_CHECKING:
+    from ..cache import Cache
 
 SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_SLUGS = {"films", "archive", "map", "assets", "index.html", "404.html"}
@@ -70,11 +73,32 @@ def read_document(path: Path) -> Document:
     return split_front_matter(path, text)
 
 
+MARKDOWN_STAGE_VERSION = 1
+
+
 def render_markdown(source: str) -> str:
     import markdown
 
     # raw HTML in curators' markdown passes through: it is theirs
     return markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
+
+
+class MarkdownRenderer:
+    """Markdown to HTML, remembered by source text: a no-op build never even imports the library."""
+
+    def __init__(self, cache: "Cache | None" = None) -> None:
+        self.cache = cache
+
+    def __call__(self, source: str) -> str:
+        if self.cache is None:
+            return render_markdown(source)
+        key = self.cache.key("markdown", MARKDOWN_STAGE_VERSION, source, MARKDOWN_EXTENSIONS)
+        stored = self.cache.read_json("markdown", key)
+        if isinstance(stored, str):
+            return stored
+        html = render_markdown(source)
+        self.cache.write_json("markdown", key, html)
+        return html
 
 
 def _text(doc: Document, key: str, required: bool = False) -> str:
@@ -104,7 +128,7 @@ def _check_slug(slug: str, path: Path) -> None:
         raise ContentError(f"the name {slug!r} is reserved for the site itself; rename it", path)
 
 
-def read_film(index_md: Path) -> Film:
+def read_film(index_md: Path, md: Callable[[str], str] = render_markdown) -> Film:
     doc = read_document(index_md)
     slug = index_md.parent.name
     _check_slug(slug, index_md)
@@ -123,22 +147,23 @@ def read_film(index_md: Path) -> Film:
     return Film(
         slug=slug, title=title, source=index_md, video=video,
         date=_text(doc, "date"), summary=_text(doc, "summary"), draft=_draft(doc),
-        essay_html=render_markdown(doc.body), essay_text=doc.body.strip(),
+        essay_html=md(doc.body), essay_text=doc.body.strip(),
         tags=[str(t) for t in tags], meta={k: v for k, v in doc.meta.items()},
     )
 
 
-def read_page(md: Path) -> Page:
-    doc = read_document(md)
-    slug = md.stem
-    _check_slug(slug, md)
-    return Page(slug=slug, title=_text(doc, "title", required=True), source=md,
-                body_html=render_markdown(doc.body), draft=_draft(doc), meta=dict(doc.meta))
+def read_page(path: Path, md: Callable[[str], str] = render_markdown) -> Page:
+    doc = read_document(path)
+    slug = path.stem
+    _check_slug(slug, path)
+    return Page(slug=slug, title=_text(doc, "title", required=True), source=path,
+                body_html=md(doc.body), draft=_draft(doc), meta=dict(doc.meta))
 
 
-def read_content(content_dir: Path, include_drafts: bool = False) -> ContentResult:
+def read_content(content_dir: Path, include_drafts: bool = False, cache: "Cache | None" = None) -> ContentResult:
     """Every film and page of a site folder; errors are collected, not raised one at a time."""
     result = ContentResult()
+    md = MarkdownRenderer(cache)
     films_dir, pages_dir = content_dir / "films", content_dir / "pages"
     if films_dir.is_dir():
         for folder in sorted(p for p in films_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -147,16 +172,16 @@ def read_content(content_dir: Path, include_drafts: bool = False) -> ContentResu
                 result.errors.append(ContentError("film folder has no index.md", folder))
                 continue
             try:
-                film = read_film(index_md)
+                film = read_film(index_md, md)
             except ContentError as exc:
                 result.errors.append(exc)
                 continue
             if include_drafts or not film.draft:
                 result.films.append(film)
     if pages_dir.is_dir():
-        for md in sorted(pages_dir.glob("*.md")):
+        for path in sorted(pages_dir.glob("*.md")):
             try:
-                page = read_page(md)
+                page = read_page(path, md)
             except ContentError as exc:
                 result.errors.append(exc)
                 continue
