@@ -67,7 +67,8 @@ def _build_git(d: Path) -> None:
         model.output.bias[:SPECIAL] = -100.0
     model.save_pretrained(d)
     tok.save_pretrained(d)
-    transformers.CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(d)
+    processor = transformers.CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    processor.save_pretrained(d)
 
 
 def _build_vision_encoder_decoder(d: Path) -> None:
@@ -266,3 +267,18 @@ def test_unreadable_frame_is_a_media_error(models, tmp_path):
 ])
 def test_clean_caption(raw, prompt, expected):
     assert clean_caption(raw, prompt) == expected
+
+
+@pytest.mark.parametrize("processor", [
+    lambda: transformers.CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}),
+    lambda: transformers.BlipImageProcessor(size={"height": 48, "width": 48}),
+    lambda: transformers.ViTImageProcessor(size={"height": 32, "width": 32}),
+])
+def test_pre_resize_leaves_pixel_values_unchanged(processor, frames):
+    from generator.captions.hf import _pre_resize
+
+    proc = processor()
+    images = [Image.open(p).convert("RGB") for p in frames]
+    plain = proc(images=images, return_tensors="np")["pixel_values"]
+    fast = proc(images=[_pre_resize(im, proc) for im in images], return_tensors="np")["pixel_values"]
+    assert np.array_equal(plain, fast)

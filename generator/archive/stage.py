@@ -354,7 +354,7 @@ def build_map(site: SiteModel, cache: Cache, reporter: Reporter, relayout: bool 
     from ..site.render import render_template
 
     render_template(site, "map.html", "map/index.html", tree, current="map", page_title="Map",
-                    body_class="dark map-page", map_version=manifest["version"], item_count=n,
+                    body_class="dark map-page", wide=True, map_version=manifest["version"], item_count=n,
                     frame_count=len(frames_ok), description=f"{n} archive images arranged by visual similarity.")
     scores = ", ".join(f"{LAYOUT_LABELS[s]} {v:.2f}" for s, v in base.scores.items())
     reporter.info(f"map: {n} images, {len(cluster_names)} clusters, neighbourhood preservation@10: {scores}")

@@ -19,7 +19,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 
@@ -30,7 +30,10 @@ from .faces import Faces, detection_image, find_faces
 from .faces import available as faces_available
 from .scene import SCENE_VERSION, Scene, colour_phrase, light_phrase, light_words, sky_backdrop
 from .vocabulary import (ANIMAL, DRINK, FOOD, LANDSCAPE, OBJECT, PERSON, PLACE, PLANT, TEXT, VEHICLE,
-                         VOCABULARY_VERSION, WORN, Concept, specific_noun, vocabulary, with_article)
+                         VOCABULARY_VERSION, WORN, Concept, specific_noun, vocabulary)
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 #: a concept with at least this much probability is named without hedging
 CONFIDENT = 0.55
@@ -187,7 +190,7 @@ def _confident(guess: Guess, scene: Scene, rng: random.Random) -> str:
     light = _light(scene, rng, backdrop)
     clause = _light_clause(scene)
     templates: list[Callable[[], str]] = [
-        lambda: _join(s, close, _join(backdrop, light, sep=" " if backdrop and not light else ", ")),
+        lambda: _join(s + (f" {backdrop}" if backdrop else ""), close, light),
         lambda: _join(f"we see {s}" + (f" {backdrop}" if backdrop else ""), close, light),
         lambda: (f"{light}, {s}" + (f" {backdrop}" if backdrop else "") + (f", {close}" if close else ""))
         if light else _join(s, backdrop, close),
@@ -316,7 +319,7 @@ class Prepared:
     pixels: np.ndarray  # (224, 224, 3) uint8 centre crop for the CNN
     scene: Scene
     seed: int
-    grey: np.ndarray | None = None  # small greyscale copy for the face detector, when faces are on
+    frame: "Image.Image | None" = None  # the decoded frame, kept for a face search when faces are on
 
 
 def prepare(path: Path, with_faces: bool = False) -> Prepared:
@@ -336,8 +339,7 @@ def prepare(path: Path, with_faces: bool = False) -> Prepared:
     except (OSError, UnidentifiedImageError, ValueError) as exc:
         raise MediaError(f"cannot read the keyframe image ({exc})", path) from None
     seed = int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
-    grey = detection_image(rgb) if with_faces else None
-    return Prepared(np.asarray(load_image(rgb), dtype=np.uint8), analyse(rgb), seed, grey)
+    return Prepared(np.asarray(load_image(rgb), dtype=np.uint8), analyse(rgb), seed, rgb if with_faces else None)
 
 
 class DescribeCaptioner(Captioner):
@@ -391,12 +393,12 @@ class DescribeCaptioner(Captioner):
         futures: list[Future[Prepared]] = [pool.submit(prepare, Path(p), with_faces) for p in images]
         done: list[tuple[np.ndarray, Prepared, Future[Faces] | None]] = []
         try:
-            for start in range(0, len(futures), self.chunk):
-                prepared = [f.result() for f in futures[start:start + self.chunk]]
+            for start, stop in _chunks(len(futures), self.chunk):
+                prepared = [f.result() for f in futures[start:stop]]
                 probs = cnn.forward(to_batch([p.pixels for p in prepared])).probs
                 for pr, p in zip(probs, prepared):
-                    wanted = p.grey is not None and wants_faces(pr, p.scene)
-                    done.append((pr, p, pool.submit(find_faces, p.grey) if wanted else None))
+                    wanted = p.frame is not None and wants_faces(pr, p.scene)
+                    done.append((pr, p, pool.submit(_search_faces, p.frame) if wanted else None))
             return [describe(pr, p.scene, p.seed, self.settings.min_confidence,
                              faces.result() if faces is not None else None) for pr, p, faces in done]
         finally:
@@ -407,4 +409,20 @@ class DescribeCaptioner(Captioner):
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
+
+
+def _search_faces(frame: "Image.Image") -> Faces:
+    return find_faces(detection_image(frame))
+
+
+def _chunks(n: int, size: int) -> list[tuple[int, int]]:
+    """(start, stop) of each forward pass. The first is half size: nothing overlaps the decoding of
+    the first chunk, so the CNN should start as soon as possible."""
+    bounds, start = [], 0
+    first = max(1, size // 2)
+    while start < n:
+        stop = min(n, start + (first if start == 0 else size))
+        bounds.append((start, stop))
+        start = stop
+    return bounds
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 import importlib.util
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 #: the detector runs on frames scaled to this width: its 80 px window then finds faces wider than a
 #: fifth of the frame (people in medium shot and closer) at about 40 % of the cost at 640 px

@@ -10,8 +10,12 @@ centre crop: the sky is at the top), in well under a millisecond per image.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 #: bump when any statistic or threshold below changes (part of the describe captioner's identity)
 SCENE_VERSION = 1

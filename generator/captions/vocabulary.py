@@ -329,8 +329,15 @@ class Vocabulary:
                            minlength=len(self.concepts))
 
     def kind_mass(self, probs: np.ndarray, kinds: Iterable[str]) -> float:
-        wanted = set(kinds)
-        return float(sum(probs[i] for i, c in enumerate(self.classes) if c.kind in wanted))
+        """Probability that the picture shows any class of these kinds."""
+        key = tuple(sorted(kinds))
+        mask = _KIND_MASKS.get(key)
+        if mask is None:
+            mask = _KIND_MASKS[key] = np.array([c.kind in key for c in self.classes])
+        return float(probs[mask].sum())
+
+
+_KIND_MASKS: dict[tuple[str, ...], np.ndarray] = {}  # the vocabulary is one per process
 
 
 @lru_cache(maxsize=1)

