@@ -132,3 +132,72 @@ def test_data_helpers():
     codes, values = facet_codes(["a", "b", "a", ""])
     assert values == [("a", 2), ("b", 1)] and codes.tolist() == [0, 1, 0, 65535]
     assert facet_codes([f"t{i}" for i in range(50)]) is None  # all distinct: not a filter
+
+
+def _nearest_free_reference(occupied: np.ndarray, step: float, anchors: np.ndarray) -> list[int]:
+    """Brute force: squared cell distance from each anchor to the nearest cell free of the occupied
+    points and of the cells given to earlier anchors, growing a square window until it holds one."""
+    off = L.lattice_offset(occupied, step)
+    full = {tuple(c) for c in np.rint(occupied / step - off).astype(int).tolist()}
+    out = []
+    for ax, ay in np.rint(anchors / step - off).astype(int).tolist():
+        r = 0
+        while True:
+            d2 = [(x - ax) ** 2 + (y - ay) ** 2 for x in range(ax - r, ax + r + 1) for y in range(ay - r, ay + r + 1)
+                  if (x, y) not in full]
+            if d2 and min(d2) <= r * r:
+                break
+            r += 1
+        best = min(d2)
+        cells = [(x, y) for x in range(ax - r, ax + r + 1) for y in range(ay - r, ay + r + 1)
+                 if (x, y) not in full and (x - ax) ** 2 + (y - ay) ** 2 == best]
+        full.add(min(cells, key=lambda c: (c[1], c[0])))  # ties: lower y, then lower x
+        out.append(best)
+    return out
+
+
+def _check_free_cells(G: np.ndarray, step: float, anchors: np.ndarray) -> np.ndarray:
+    F = L.free_cells_near(G, step, anchors)
+    assert F.shape == anchors.shape and F.dtype == np.float32
+    off = L.lattice_offset(G, step)
+    cells = np.concatenate([G, F]) / step - off
+    assert np.abs(cells - np.rint(cells)).max() < 1e-3, "frames sit on the archive's lattice"
+    keys = {tuple(c) for c in np.rint(cells).astype(int).tolist()}
+    assert len(keys) == len(G) + len(F), "no frame shares a cell with an archive item or another frame"
+    got = np.rint(F / step - off) - np.rint(anchors / step - off)
+    assert (got ** 2).sum(1).astype(int).tolist() == _nearest_free_reference(G, step, anchors)
+    from scipy.spatial import cKDTree
+
+    d, _ = cKDTree(np.concatenate([G, F])).query(np.concatenate([G, F]), 2)
+    assert d[:, 1].min() >= 0.99 * step
+    return F
+
+
+@pytest.mark.parametrize("n, frames", [(1, 3), (30, 12), (200, 40), (1000, 60)])
+def test_frames_get_the_nearest_free_grid_cells(n, frames):
+    rng = np.random.default_rng(n)
+    G, step = L.grid_layout(rng.normal(size=(n, 2)).astype(np.float32))
+    anchors = G[rng.integers(0, n, frames)]
+    anchors[: frames // 3] = G[n // 2]  # several frames most similar to one image
+    F = _check_free_cells(G, step, anchors)
+    assert np.array_equal(F, L.free_cells_near(G, step, anchors))  # deterministic
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_frames_get_the_nearest_free_timeline_cells(seed):
+    rng = np.random.default_rng(seed)
+    n = 300
+    years = [float(y) if rng.random() > 0.1 else None for y in rng.normal(1920, 25, n).round()]
+    G, unit, _ = L.date_layout(years, np.arange(n))
+    anchors = G[rng.integers(0, n, 50)]
+    F = _check_free_cells(G, unit, anchors)
+    # the timeline has room between its columns and above short stacks: frames stay close
+    assert np.median(np.linalg.norm(F - anchors, axis=1)) <= 3 * unit
+
+
+def test_lattice_offset_is_circular():
+    step = 0.25
+    P = np.array([[0.0, 0.125], [1e-7, 0.375], [-1e-7, 0.625], [0.5, -0.125]])
+    off = L.lattice_offset(P, step)
+    assert min(off[0], 1 - off[0]) < 1e-5 and off[1] == pytest.approx(0.5)
+    assert L.free_cells_near(P, step, np.zeros((0, 2))).shape == (0, 2)

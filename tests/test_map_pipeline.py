@@ -23,7 +23,7 @@ from generator.reporter import Reporter  # noqa: E402
 from generator.site.model import Film, Keyframe, SiteModel  # noqa: E402
 
 register_embedder("colour", "synth:ColourEmbedder")
-MAP_STAGES = ("map-thumb", "map-layout", "map-neighbours", "map-clusters", "map-atlas")
+MAP_STAGES = ("map-thumb", "map-layout", "map-neighbours", "map-clusters", "map-regions", "map-atlas")
 
 
 def map_settings(embedder: str = "colour") -> Settings:
@@ -116,6 +116,27 @@ def test_first_build_writes_a_complete_map(archive):
     assert len(data(tree, "map/data/archive/color.bin")) == n * 3
     assert len(data(tree, "map/data/archive/labels.bin")) == n * 6
     assert all(isinstance(v, bytes) or Path(v).exists() for v in files.values())
+    # label levels for zooming: 40 images give one level of 8 regions
+    assert [level["k"] for level in m["regions"]] == [8]
+    regions = m["regions"][0]["clusters"]
+    assert sum(r["size"] for r in regions) == 40 and [r["size"] for r in regions] == sorted(
+        (r["size"] for r in regions), reverse=True)
+    assert all(r["name"] and set(r["at"]) == {"umap", "tsne", "grid", "date"} for r in regions)
+
+
+@pytest.mark.parametrize("layout", ["grid", "date"])
+def test_film_frames_take_free_cells_of_the_grid_and_timeline(archive, layout):
+    tree, *_ = build(archive, map_settings())
+    m = json.loads(data(tree, "map/manifest.json"))
+    step = next(l["size"] for l in m["layouts"] if l["name"] == layout)
+    items = np.array(list(world(tree, layout).values()))
+    frames = np.array(list(world(tree, layout, "frames").values()))
+    assert len(frames) == 4
+    both = np.concatenate([items, frames])
+    gaps = np.linalg.norm(both[:, None] - both[None], axis=2) + np.eye(len(both)) * 1e9
+    assert gaps[len(items):].min() >= 0.99 * step  # no frame on an archive item or another frame
+    nearest = gaps[len(items):, :len(items)].min(1)
+    assert nearest.max() <= 4 * step  # and still beside the archive, not far off
 
 
 def test_second_build_does_no_work_and_gives_the_same_bytes(archive):

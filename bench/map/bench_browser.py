@@ -2,11 +2,19 @@
 (generator/archive/mapdata.py), served on localhost; measures time to first paint, frame times during a
 scripted pan and zoom, and the JS heap.
 
-    .venv/bin/python bench/map/bench_browser.py 100000 [--keep DIR] [--shots]
+    .venv/bin/python bench/map/bench_browser.py 100000 [--keep DIR] [--shots] [--baseline OLD_MAP_JS]
 
+Frame times: during the gesture every frame is redrawn (``electricMap.continuous``) and ends with a
+1-pixel read that waits for the GPU (``electricMap.syncCost``), so each sample is the real cost of one
+frame (``cost``) and the interval between frames (``interval``), per phase of the gesture (overview pan,
+zoom in, pan among thumbnails, deep zoom, zoom out), with the slowest frames and what they drew.
+``--baseline`` measures another map.js first on the same data, side by side (it needs the same two
+hooks; see the notes of the stop that introduced them).
+
+Chromium runs with --disable-gpu: WebGL on SwiftShader, i.e. on the CPU's two cores, the worst case.
 Atlas pages: 16 distinct pages per level are drawn and the rest are hard links to them (encoding 15k
-distinct 1024 px JPEGs for 1M items would take longer than the measurement; the browser still fetches,
-decodes and uploads every page it shows). Chromium runs with --disable-gpu, i.e. WebGL on SwiftShader (CPU).
+distinct 1024 px JPEGs for 1M items would take longer than the measurement); the browser still fetches,
+decodes and uploads every page it shows.
 """
 
 from __future__ import annotations
@@ -83,6 +91,12 @@ def make_site(n: int, out: Path) -> None:
                               "at": {"umap": np.median(P[c % 40 == j], 0).tolist(), "grid": np.median(G[c % 40 == j], 0).tolist()}}
                              for j in range(40)],
                 "labels": [], "columns": ["creator"], "neighbours": 8, "films": [], "archive_href": "../archive/"}
+    from generator.archive.clusters import region_assignments, region_levels, regions_manifest
+
+    ks = region_levels(n)  # cluster labels at several zoom levels, named from made-up labels
+    fake_idx = np.stack([c % 1000, (c * 7 + 3) % 1000, (c * 13 + 5) % 1000], 1)
+    fake_p = np.tile(np.array([[0.6, 0.25, 0.15]], np.float32), (n, 1))
+    manifest["regions"] = regions_manifest(region_assignments(P, ks, 0), ks, fake_idx, fake_p, {"umap": P, "grid": G})
     write_manifest(tree, manifest)
     site = SiteModel(settings=Settings(), content_dir=out)
     site.extras["map_url"] = "map/"
@@ -98,15 +112,45 @@ def make_site(n: int, out: Path) -> None:
             os.link(v, dest)
 
 
+def drag(page, cx: float, cy: float, i: int) -> None:
+    page.mouse.move(cx, cy)
+    page.mouse.down()
+    page.mouse.move(cx + (60 if i % 4 < 2 else -60), cy + (40 if i % 2 else -40), steps=4)
+    page.mouse.up()
+
+
+def pct(values: list[float], q: float) -> float:
+    v = sorted(values)
+    return round(v[min(len(v) - 1, int(len(v) * q))], 1) if v else 0.0
+
+
+def summarise(samples: list[dict]) -> dict:
+    costs = [s["cost"] for s in samples]
+    dts = [s["dt"] for s in samples if s["dt"] > 0]
+    return {"n": len(samples), "cost_ms_median": pct(costs, 0.5), "cost_ms_p95": pct(costs, 0.95),
+            "interval_ms_median": pct(dts, 0.5), "interval_ms_p95": pct(dts, 0.95),
+            "points_median": int(pct([s["points"] for s in samples], 0.5)),
+            "slowest": [{k: round(s[k], 1) if isinstance(s[k], float) else s[k] for k in ("cost", "points", "quads", "up", "calls")}
+                        for s in sorted(samples, key=lambda s: -s["cost"])[:3]]}
+
+
 class Quiet(http.server.SimpleHTTPRequestHandler):
+    viewer: Path | None = None  # serve this file as assets/map.js (to measure another version side by side)
+
     def log_message(self, *a: object) -> None:
         pass
 
+    def translate_path(self, path: str) -> str:
+        if self.viewer is not None and path.split("?")[0].endswith("/assets/map.js"):
+            return str(self.viewer)
+        return super().translate_path(path)
 
-def measure(root: Path, shots: bool) -> dict:
+
+def measure(root: Path, shots: bool, viewer: Path | None = None) -> dict:
     from playwright.sync_api import sync_playwright
 
-    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+    handler = type("Handler", (Quiet,), {"viewer": viewer})
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(root)))
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{srv.server_port}/map/"
     res: dict = {}
@@ -125,35 +169,47 @@ def measure(root: Path, shots: bool) -> dict:
         if shots:
             page.screenshot(path=str(root / "overview.png"))
         cdp = page.context.new_cdp_session(page)
-        page.evaluate("window.electricMap.frames.length = 0")
+        # every frame is redrawn during the gesture and the GPU is waited for, so each sample is the cost
+        # of one frame (not idle time between input events)
+        page.evaluate("Object.assign(window.electricMap, {continuous: true, syncCost: true, costs: []})")
         box = page.locator("#map-canvas").bounding_box()
         cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         page.mouse.move(cx, cy)
+        phase = lambda name: page.evaluate(f"window.electricMap.phase = {name!r}")  # noqa: E731
         t = time.perf_counter()
+        phase("overview")
+        for i in range(8):  # pan the whole map
+            drag(page, cx, cy, i)
+        phase("zoom in")
         for _ in range(10):  # zoom in: thumbnails of ~60 px
             page.mouse.wheel(0, -240)
             page.wait_for_timeout(60)
+        phase("pan thumbnails")
         for i in range(20):  # pan around
-            page.mouse.move(cx, cy)
-            page.mouse.down()
-            page.mouse.move(cx + (60 if i % 4 < 2 else -60), cy + (40 if i % 2 else -40), steps=4)
-            page.mouse.up()
+            drag(page, cx, cy, i)
+        phase("deep")
         for _ in range(3):  # deeper: sharp thumbnails
             page.mouse.wheel(0, -240)
             page.wait_for_timeout(60)
         page.wait_for_timeout(1500)
+        for i in range(8):
+            drag(page, cx, cy, i)
         if shots:
             page.screenshot(path=str(root / "zoomed.png"))
+        phase("zoom out")
         for _ in range(13):  # back out
             page.mouse.wheel(0, 240)
             page.wait_for_timeout(40)
         res["gesture_s"] = time.perf_counter() - t
-        frames = page.evaluate("window.electricMap.frames.slice()")
-        frames = [f for f in frames if f > 0]
-        res["frames"] = len(frames)
-        if frames:
-            res["frame_ms_median"] = statistics.median(frames)
-            res["frame_ms_p95"] = sorted(frames)[int(len(frames) * 0.95) - 1] if len(frames) > 20 else max(frames)
+        page.evaluate("Object.assign(window.electricMap, {continuous: false, syncCost: false})")
+        samples = page.evaluate("window.electricMap.costs.slice()")
+        res["frames"] = len(samples)
+        res["phases"] = {}
+        for name in dict.fromkeys(s["phase"] for s in samples):
+            sel = [s for s in samples if s["phase"] == name]
+            res["phases"][name] = summarise(sel)
+        res["all"] = summarise(samples)
+        cdp.send("HeapProfiler.collectGarbage")  # count what is kept, not garbage awaiting collection
         heap = cdp.send("Runtime.getHeapUsage")  # V8 heap; typed arrays live outside it, in backing stores
         res["v8_heap"] = {k: round(v / 2**20, 1) for k, v in heap.items()}
         cdp.send("Performance.enable")
@@ -183,6 +239,8 @@ def main() -> None:
     ap.add_argument("n", type=int)
     ap.add_argument("--keep", type=Path)
     ap.add_argument("--shots", action="store_true")
+    ap.add_argument("--baseline", type=Path, help="another map.js to measure first, side by side "
+                    "(e.g. from `git show <rev>:site_src/map.js`)")
     a = ap.parse_args()
     root = a.keep or Path(tempfile.mkdtemp(prefix="mapbench-"))
     t = time.perf_counter()
@@ -191,8 +249,16 @@ def main() -> None:
     print(f"N = {a.n:,}: data written in {time.perf_counter() - t:.1f} s to {root}")
     sizes = {p.name: p.stat().st_size for p in (root / "map" / "data" / "archive").glob("*.bin")}
     print("binary data (bytes):", json.dumps(sizes))
-    res = measure(root, a.shots)
-    print(json.dumps(res, indent=1))
+    if a.baseline:
+        base = measure(root, False, a.baseline)
+        print("baseline viewer", a.baseline, json.dumps(base, indent=1))
+    res = measure(root, a.shots, REPO / "site_src" / "map.js")  # the working copy, even in a kept old site
+    print("this viewer", json.dumps(res, indent=1))
+    if a.baseline:
+        for key in ("cost_ms_median", "cost_ms_p95", "interval_ms_median", "interval_ms_p95"):
+            print(f"{key}: baseline {base['all'][key]} ms, this {res['all'][key]} ms, "
+                  f"ratio {base['all'][key] / max(res['all'][key], 0.1):.1f}x")
+        print(f"first paint: baseline {base['first_paint_ms']:.0f} ms, this {res['first_paint_ms']:.0f} ms")
     if not a.keep:
         shutil.rmtree(root, ignore_errors=True)
 

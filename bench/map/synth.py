@@ -106,3 +106,58 @@ class ColourEmbedder:
 
     def embed(self, paths):  # type: ignore[no-untyped-def]
         return self.forward(self.preprocess(paths))
+
+
+# ------------------------------------------------------------------ families with continuous parameters
+
+RICH_FAMILIES = ("stripes", "disc", "rings", "checker", "star", "gradient")
+RICH_PARAMS = 4  # continuous parameters per image, each in [0, 1]
+
+
+def rich_params(i: int, seed: int = 0) -> tuple[int, np.ndarray]:
+    """Family (i % 6) and 4 continuous parameters in [0, 1] of image i: what makes two images neighbours."""
+    rng = np.random.default_rng(seed * 1_000_003 + i + 7_777_777)
+    return i % len(RICH_FAMILIES), rng.random(RICH_PARAMS)
+
+
+def _hsv(h: float, s: float, v: float) -> np.ndarray:
+    import colorsys
+
+    return np.array(colorsys.hsv_to_rgb(h % 1.0, s, v), np.float32)
+
+
+def rich_image(family: int, p: np.ndarray, size: int = 224, noise_seed: int = 0) -> "np.ndarray":
+    """An RGB uint8 image drawn from a family and 4 parameters that vary it smoothly: p[0] is the hue
+    (0-0.8 of the colour wheel, so no wrap-around), p[1] a rotation or a position, p[2] a scale, p[3] a
+    position, brightness or contrast. Angles stay within each pattern's symmetry period, so distinct
+    parameters give distinct images and nearby parameters give similar ones."""
+    yy, xx = (np.mgrid[0:size, 0:size].astype(np.float32) + 0.5) / size - 0.5
+    fg = _hsv(0.8 * p[0], 0.75, 0.9)
+    bg = _hsv(0.8 * p[0] + 0.5, 0.45, 0.15 + 0.35 * p[3])
+    if family == 0:  # stripes: angle, frequency
+        a = np.pi * 0.9 * p[1]
+        m = 0.5 + 0.5 * np.sin((xx * np.cos(a) + yy * np.sin(a)) * (2 * np.pi * (3 + 9 * p[2])))
+    elif family == 1:  # disc: centre x/y, radius
+        r = 0.12 + 0.25 * p[2]
+        cx, cy = (p[1] - 0.5) * 0.4, (p[3] - 0.5) * 0.4
+        m = np.clip((r - np.hypot(xx - cx, yy - cy)) * size / 2, 0, 1)
+    elif family == 2:  # concentric rings: centre x, ring spacing
+        cx = (p[1] - 0.5) * 0.5
+        m = 0.5 + 0.5 * np.cos(np.hypot(xx - cx, yy) * (2 * np.pi * (3 + 9 * p[2])))
+    elif family == 3:  # checkerboard: rotation, cell size
+        a = np.pi / 2 * 0.9 * p[1]
+        k = 3 + 7 * p[2]
+        u, v = xx * np.cos(a) + yy * np.sin(a), -xx * np.sin(a) + yy * np.cos(a)
+        m = ((np.floor(u * k) + np.floor(v * k)) % 2).astype(np.float32)
+    elif family == 4:  # five-pointed star: rotation, size
+        a = 2 * np.pi / 5 * 0.9 * p[1]
+        theta = np.arctan2(yy, xx) - a
+        rad = (0.15 + 0.2 * p[2]) * (0.6 + 0.4 * np.cos(5 * theta))
+        m = np.clip((rad - np.hypot(xx, yy)) * size / 2, 0, 1)
+    else:  # linear gradient: direction, steepness
+        a = np.pi * 0.9 * p[1]
+        m = np.clip(0.5 + (xx * np.cos(a) + yy * np.sin(a)) * (1 + 4 * p[2]), 0, 1)
+    m = np.asarray(m, np.float32)[..., None]
+    img = m * fg + (1 - m) * bg
+    img += np.random.default_rng(noise_seed).standard_normal(img.shape, dtype=np.float32) * np.float32(0.03)  # grain
+    return (np.clip(img, 0, 1) * 255).astype(np.uint8)

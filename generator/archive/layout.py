@@ -332,6 +332,119 @@ def date_layout(years: Sequence[float | None], order: np.ndarray) -> tuple[np.nd
     return pos, unit, axis
 
 
+def lattice_offset(P: np.ndarray, step: float) -> np.ndarray:
+    """Where the cell centres of a lattice of ``step`` sit, as a fraction of a cell per axis, from points on
+    it. A circular mean: offsets near 0 and near 1 are the same offset, which a plain median would split."""
+    if len(P) == 0:
+        return np.zeros(2, np.float64)
+    angle = 2 * np.pi * (np.asarray(P, np.float64) / step)
+    return (np.arctan2(np.sin(angle).mean(0), np.cos(angle).mean(0)) / (2 * np.pi)) % 1.0
+
+
+def free_cells_near(occupied: np.ndarray, step: float, anchors: np.ndarray) -> np.ndarray:
+    """For each anchor, in the given order, the nearest lattice cell (Euclidean, ties to the lower y,
+    then the lower x) that holds neither an occupied point nor a cell given to an earlier anchor.
+
+    The lattice (spacing ``step``, origin found by :func:`lattice_offset`) is that of the occupied
+    points: the grid layout's cells, or the timeline's, whose origin may lie half a cell off. The nearest
+    free cell is the anchor's own cell or is next to a taken one (the neighbour one step back towards the
+    anchor is nearer, so it must be taken), so the search only looks at free cells bordering the
+    occupied ones (a k-d tree, built once) and those bordering cells given out so far (a short array):
+    thousands of anchors among a million points take well under a second."""
+    A = np.asarray(anchors, np.float64).reshape(-1, 2)
+    if len(A) == 0:
+        return np.zeros((0, 2), np.float32)
+    O_pos = np.asarray(occupied, np.float64).reshape(-1, 2)
+    offset = lattice_offset(O_pos if len(O_pos) else A, step)
+    O = np.rint(O_pos / step - offset).astype(np.int64)
+    cells_a = np.rint(A / step - offset).astype(np.int64)
+    every = np.concatenate([O, cells_a])
+    lo = every.min(0) - 1
+    shape = every.max(0) + 2 - lo
+    mask = np.zeros((int(shape[0]), int(shape[1])), bool)  # occupied cells, indexed [x - lo_x, y - lo_y]
+    mask[O[:, 0] - lo[0], O[:, 1] - lo[1]] = True
+    touch = np.zeros_like(mask)
+    touch[1:] |= mask[:-1]
+    touch[:-1] |= mask[1:]
+    touch[:, 1:] |= mask[:, :-1]
+    touch[:, :-1] |= mask[:, 1:]
+    border = np.argwhere(touch & ~mask) + lo
+    del touch
+    tree = None
+    if len(border):
+        from scipy.spatial import cKDTree
+
+        tree = cKDTree(border.astype(np.float64))
+
+    def occupied_cell(x: int, y: int) -> bool:
+        i, j = x - lo[0], y - lo[1]
+        return 0 <= i < mask.shape[0] and 0 <= j < mask.shape[1] and bool(mask[i, j])
+
+    taken: set[tuple[int, int]] = set()
+    extra = np.zeros((4 * len(A) + 4, 2), np.int64)  # free cells bordering given-out ones
+    alive = np.zeros(len(extra), bool)
+    slot_of: dict[tuple[int, int], int] = {}
+    out = np.empty((len(A), 2), np.int64)
+    for f, (ax, ay) in enumerate(cells_a.tolist()):
+        if not occupied_cell(ax, ay) and (ax, ay) not in taken:
+            best = (0, ay, ax)
+        else:
+            best = (1 << 62, 0, 0)
+            used = len(slot_of)
+            if used:
+                live = np.nonzero(alive[:used])[0]
+                if len(live):
+                    c = extra[live]
+                    d2 = (c[:, 0] - ax) ** 2 + (c[:, 1] - ay) ** 2
+                    m = d2.min()
+                    tied = c[d2 == m]
+                    i = np.lexsort((tied[:, 0], tied[:, 1]))[0]
+                    best = (int(m), int(tied[i, 1]), int(tied[i, 0]))
+            if tree is not None:
+                best = min(best, _nearest_untaken(tree, border, ax, ay, taken, best[0]))
+        x, y = best[2], best[1]
+        out[f] = (x, y)
+        taken.add((x, y))
+        s = slot_of.get((x, y))
+        if s is not None:
+            alive[s] = False
+        for nx, ny in ((x + 1, y), (x - 1, y), (x, y + 1), (x, y - 1)):
+            if (nx, ny) not in taken and (nx, ny) not in slot_of and not occupied_cell(nx, ny):
+                s = len(slot_of)
+                slot_of[(nx, ny)] = s
+                extra[s] = (nx, ny)
+                alive[s] = True
+    return ((out + offset) * step).astype(np.float32)
+
+
+def _nearest_untaken(tree: Any, border: np.ndarray, ax: int, ay: int, taken: set[tuple[int, int]],
+                     bound: int) -> tuple[int, int, int]:
+    """(d2, y, x) of the nearest border cell not yet taken, searching no farther than ``bound`` (a
+    squared distance already found elsewhere); (1 << 62, 0, 0) when there is none that near."""
+    k = 8
+    limit = math.sqrt(bound) + 0.5 if bound < (1 << 62) else np.inf
+    while True:
+        k = min(k, len(border))
+        _, idx = tree.query((ax, ay), k=k, distance_upper_bound=limit)
+        idx = np.atleast_1d(idx)
+        idx = idx[idx < len(border)]  # beyond the bound: reported as len(border)
+        best = (1 << 62, 0, 0)
+        for i in idx.tolist():
+            x, y = int(border[i, 0]), int(border[i, 1])
+            if (x, y) in taken:
+                continue
+            cand = ((x - ax) ** 2 + (y - ay) ** 2, y, x)
+            if cand < best:
+                best = cand
+        # done when every cell that could tie or beat the best untaken one was among the k returned
+        if len(idx) < k or k == len(border):
+            return best
+        far = border[idx[-1]]
+        if best[0] < (1 << 62) and (far[0] - ax) ** 2 + (far[1] - ay) ** 2 > best[0]:
+            return best
+        k *= 4
+
+
 def point_size(P: np.ndarray) -> float:
     """World size of one thumbnail in a scatter layout: about the mean spacing of the densest half."""
     n = len(P)

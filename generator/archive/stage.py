@@ -26,7 +26,8 @@ from ..site.model import ArchiveItem, SiteModel
 from ..site.output import OutputTree
 from . import layout as L
 from .atlas import LEVELS, AtlasLevel, build_pages, file_cells
-from .clusters import class_names, cluster_map, item_labels, name_clusters
+from .clusters import (REGIONS_VERSION, class_names, cluster_map, item_labels, name_clusters, region_assignments,
+                       region_levels, regions_manifest)
 from .embed import EmbeddingStore, create_embedder, embed_missing
 from .images import Thumb, make_thumb, make_thumbs
 from .mapdata import LayerData, facet_codes, write_layer, write_manifest
@@ -265,8 +266,18 @@ def build_map(site: SiteModel, cache: Cache, reporter: Reporter, relayout: bool 
     n = len(good)
     sizes = {s: L.point_size(P) for s, P in positions.items()}
     axis: dict[str, list[tuple[float, str]]] = {}
+    # film frames go where their nearest images are; in the grid they take cells among the archive's, so
+    # the grid is laid out for both (a grid is recomputed on every change anyway)
+    frame_preset: dict[str, np.ndarray] = {}
+    if frames_ok:
+        Yf = base.pca.project(L.l2_normalise(store.features([th.key for _, th in frames_ok])))
+        frame_preset = {s: L.place_new(Y, positions[s], Yf) for s in scatter}
     if "grid" in ms.layouts:
-        positions["grid"], sizes["grid"] = L.grid_layout(positions[primary])
+        joint = np.concatenate([positions[primary], frame_preset[primary]]) if frames_ok else positions[primary]
+        G, sizes["grid"] = L.grid_layout(joint)
+        positions["grid"] = G[:n]
+        if frames_ok:
+            frame_preset["grid"] = G[n:]
     date_col = L.find_date_column(site.archive_columns)
     if "date" in ms.layouts:
         years = [L.parse_year(item.metadata.get(date_col, "")) if date_col else None for item, _ in good]
@@ -288,10 +299,16 @@ def build_map(site: SiteModel, cache: Cache, reporter: Reporter, relayout: bool 
     cl_key = hash_parts("clusters", STAGE_VERSION, hashlib.sha256(positions[primary].tobytes()).hexdigest(), ms.seed, ms.clusters)
     assign = _cached_array(cache, "map-clusters", cl_key, lambda: cluster_map(positions[primary], ms.seed, ms.clusters or None))
     cluster_names = name_clusters(assign, top_idx, top_p)
+    # label levels for zooming in (coarse to fine); "clusters" above stays the list view's grouping
+    region_ks = region_levels(n)
+    rg_key = hash_parts("regions", REGIONS_VERSION, STAGE_VERSION,
+                        hashlib.sha256(positions[primary].tobytes()).hexdigest(), region_ks, ms.seed)
+    region_assign = _cached_array(cache, "map-regions", rg_key,
+                                  lambda: region_assignments(positions[primary], region_ks, ms.seed))
     names = class_names()
 
     # 5. frames of the films, placed into the same map
-    frame_layer = _frame_layer(frames_ok, store, base, Y, positions, sizes, scatter, k) if frames_ok else None
+    frame_layer = _frame_layer(frames_ok, store, base, Y, positions, sizes, frame_preset, k) if frames_ok else None
 
     # 6. atlases
     levels = [AtlasLevel(c) for c in LEVELS]
@@ -342,6 +359,7 @@ def build_map(site: SiteModel, cache: Cache, reporter: Reporter, relayout: bool 
         "clusters": [{"id": c, "name": cluster_names[c], "size": int((assign == c).sum()),
                       "at": {l: [round(float(v), 5) for v in np.median(positions[l][assign == c], 0)] for l in layouts}}
                      for c in range(len(cluster_names))],
+        "regions": regions_manifest(region_assign, region_ks, top_idx, top_p, {l: positions[l] for l in layouts}),
         "labels": [[int(c), names[int(c)], int(label_counts[c])] for c in np.argsort(-label_counts, kind="stable")
                    if label_counts[c] > 0],
         "columns": list(site.archive_columns),
@@ -376,17 +394,17 @@ def _separate_duplicates(rows: np.ndarray, positions: dict[str, np.ndarray]) -> 
 
 
 def _frame_layer(frames_ok: Sequence[tuple[Any, Thumb]], store: EmbeddingStore, base: LayoutBase, Y: np.ndarray,
-                 positions: dict[str, np.ndarray], sizes: dict[str, float], scatter: list[str],
+                 positions: dict[str, np.ndarray], sizes: dict[str, float], preset: dict[str, np.ndarray],
                  k: int) -> tuple[LayerData, list[AtlasLevel]]:
     keys = [th.key for _, th in frames_ok]
     Yf = base.pca.project(L.l2_normalise(store.features(keys)))
     near = neighbours_of(Y, Yf, max(k, 8))
     fpos: dict[str, np.ndarray] = {}
     for name, P in positions.items():
-        if name in scatter:
-            fpos[name] = L.place_new(Y, P, Yf)
-        else:  # grid / timeline: beside the most similar archive image
-            fpos[name] = P[near[:, 0]] + np.array([0.45, -0.45], np.float32) * sizes[name]
+        if name in preset:  # scatter layouts and the grid, decided with the archive's positions
+            fpos[name] = preset[name]
+        else:  # timeline: a free cell of the same lattice, nearest the most similar archive image
+            fpos[name] = L.free_cells_near(P, sizes[name], P[near[:, 0]])
     records, search, ids = [], [], []
     for j, ((film, i, kf), th) in enumerate(frames_ok):
         caption = film.captions[i] if i < len(film.captions) else ""

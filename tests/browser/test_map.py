@@ -78,6 +78,44 @@ def test_map_paints_with_points_and_thumbnails(page, map_site):
     assert page.errors == []
 
 
+def canvas_pixels(page):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(page.locator("#map-canvas").screenshot())).convert("RGB"), np.float32)
+
+
+def test_overview_picture_looks_like_the_points_it_replaces(page, map_site):
+    """Large layers are drawn zoomed out from a picture rendered once; forced on here for 40 images, it
+    must look like drawing every point."""
+    open_map(page, map_site)
+    page.uncheck("#map-frames")
+    direct = canvas_pixels(page)
+    assert page.evaluate("window.electricMap.stats.overviews || 0") == 0
+    other = page.context.new_page()
+    other.add_init_script("window.electricMapOptions = {overviewMin: 0}")
+    open_map(other, map_site)
+    other.uncheck("#map-frames")
+    other.wait_for_function("window.electricMap.stats.overviews >= 1")
+    pictured = canvas_pixels(other)
+    assert other.evaluate("window.electricMap.stats.points") == 0  # the frame drew the picture, not points
+    assert direct.shape == pictured.shape
+    lit = direct.max(axis=2) > 40  # where the points are
+    assert lit.sum() > 100
+    assert (pictured.max(axis=2) > 40)[lit].mean() > 0.9
+    assert abs(direct - pictured).mean() < 4
+    other.close()
+
+
+def test_zoomed_in_draws_thumbnails(page, map_site):
+    open_map(page, map_site, "#item=img00005.jpg")
+    page.keyboard.press("Escape")
+    page.wait_for_function("window.electricMap.stats.quads > 0 && window.electricMap.stats.textures >= 1", timeout=10_000)
+    assert page.errors == []
+
+
 def test_permalink_opens_the_lightbox_with_metadata_and_neighbours(page, map_site):
     open_map(page, map_site, "#item=img00005.jpg")
     dialog = page.locator("#map-lightbox")

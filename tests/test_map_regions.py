@@ -1,0 +1,124 @@
+"""Region label levels of the map (coarse to fine, nested k-means on the 2-D positions), their names and
+their manifest entries."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from generator.archive.clusters import (SEP, class_names, name_regions, region_assignments, region_levels,
+                                        regions_manifest)
+from generator.archive.stage import _cached_array
+from generator.cache import Cache
+
+
+def _blobs2d(n: int, k: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(-1, 1, size=(k, 2))
+    which = rng.integers(0, k, n)
+    return (centres[which] + rng.normal(size=(n, 2)) * 0.06).astype(np.float32), which
+
+
+def _labels_from(which: np.ndarray, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Fake CNN output: each blob has its own top class, the rest is noise."""
+    rng = np.random.default_rng(seed)
+    n = len(which)
+    top_idx = rng.integers(0, 1000, (n, 5)).astype(np.uint16)
+    top_idx[:, 0] = (which * 37 + 100) % 1000
+    top_p = np.full((n, 5), 0.05, np.float32)
+    top_p[:, 0] = 0.7
+    return top_idx, top_p
+
+
+@pytest.mark.parametrize("n, ks", [(0, []), (1, [1]), (12, [2]), (40, [8]), (199, [8]), (999, [8]),
+                                   (1000, [8, 40]), (5000, [8, 40, 200]), (100_000, [8, 40, 200, 1000]),
+                                   (1_000_000, [8, 40, 200, 1000]), (10_000_000, [8, 40, 200, 1000])])
+def test_levels_grow_fivefold_while_regions_keep_25_items(n, ks):
+    assert region_levels(n) == ks
+
+
+def test_regions_nest_are_numbered_biggest_first_and_are_deterministic():
+    P, _ = _blobs2d(6000)
+    ks = region_levels(len(P))
+    assert ks == [8, 40, 200]
+    levels = region_assignments(P, ks, seed=3)
+    assert levels.shape == (3, 6000) and levels.dtype == np.int32
+    for k, assign in zip(ks, levels):
+        sizes = np.bincount(assign)
+        assert len(sizes) <= k and sizes.min() > 0  # non-empty regions numbered 0 .. count-1
+        assert (np.diff(sizes) <= 0).all()
+    assert len(np.unique(levels[0])) == 8
+    for upper, lower in zip(levels[:-1], levels[1:]):
+        # every child region lies inside one parent region
+        pairs = np.unique(np.stack([lower, upper], 1), axis=0)
+        assert len(pairs) == len(np.unique(lower))
+    assert np.array_equal(levels, region_assignments(P, ks, seed=3))
+    assert not np.array_equal(levels, region_assignments(P, ks, seed=4))
+
+
+def test_regions_are_compact_areas_of_the_map():
+    P, _ = _blobs2d(4000)
+    assign = region_assignments(P, [8, 40], seed=0)[1]
+    # k-means regions: each item is nearer its own region's centre than most other centres
+    centres = np.stack([P[assign == c].mean(0) for c in range(assign.max() + 1)])
+    d = np.linalg.norm(P[:, None, :] - centres[None], axis=2)
+    assert (d.argmin(1) == assign).mean() > 0.95
+
+
+def test_manifest_entries_are_named_sized_and_placed_in_every_layout():
+    P, which = _blobs2d(3000)
+    top_idx, top_p = _labels_from(which)
+    ks = region_levels(len(P))
+    levels = region_assignments(P, ks, seed=0)
+    positions = {"umap": P, "grid": P * 2 + 1}
+    entries = regions_manifest(levels, ks, top_idx, top_p, positions)
+    assert [e["k"] for e in entries] == [8, 40]
+    for e in entries:
+        sizes = [c["size"] for c in e["clusters"]]
+        assert sum(sizes) == 3000 and sizes == sorted(sizes, reverse=True) and len(sizes) <= e["k"]
+        for c in e["clusters"]:
+            assert isinstance(c["name"], str) and c["name"].strip()
+            assert set(c["at"]) == {"umap", "grid"}
+            x, y = c["at"]["umap"]
+            assert P[:, 0].min() <= x <= P[:, 0].max() and P[:, 1].min() <= y <= P[:, 1].max()
+            assert c["at"]["grid"] == pytest.approx([2 * x + 1, 2 * y + 1], abs=1e-4)
+    # the biggest coarse region is named after the top class of the blob it mostly holds
+    words = class_names()
+    biggest = levels[0] == 0
+    blob = np.bincount(which[biggest]).argmax()
+    assert words[(blob * 37 + 100) % 1000] in entries[0]["clusters"][0]["name"]
+
+
+def test_a_region_named_like_its_parent_is_renamed_by_what_sets_it_apart():
+    cat, x, z1, z2, dog, y = 281, 954, 949, 950, 207, 963
+    words = class_names()
+    chosen = [words[c] for c in (cat, x, z1, z2, dog, y)]
+    assert all(a == b or (a not in b and b not in a) for a in chosen for b in chosen)
+    n = 400
+    top_idx = np.zeros((n, 5), np.uint16)
+    top_p = np.zeros((n, 5), np.float32)
+    top_idx[:200, 0], top_idx[:200, 1] = cat, x
+    top_idx[200:, 0], top_idx[200:, 1] = dog, y
+    top_p[:, 0], top_p[:, 1] = 0.6, 0.2
+    top_idx[:100, 2], top_idx[100:200, 2] = z1, z2  # what tells the two halves of the cat region apart
+    top_p[:200, 2] = 0.05
+    levels = np.array([[0] * 200 + [1] * 200, [0] * 100 + [1] * 100 + [2] * 100 + [3] * 100], np.int32)
+    names = name_regions(levels, top_idx, top_p)
+    assert names[0][0] == SEP.join([words[cat], words[x]])
+    assert names[1][0] == words[z1] and names[1][1] == words[z2]
+    assert all(name for level in names for name in level)
+
+
+def test_region_assignments_are_cached(tmp_path):
+    P, _ = _blobs2d(500)
+    cache = Cache(tmp_path / "cache")
+    calls = []
+
+    def compute() -> np.ndarray:
+        calls.append(1)
+        return region_assignments(P, region_levels(len(P)), 0)
+
+    first = _cached_array(cache, "map-regions", "k1", compute)
+    second = _cached_array(cache, "map-regions", "k1", compute)
+    assert len(calls) == 1 and np.array_equal(first, second)
+    assert cache.hits["map-regions"] == 1 and cache.misses["map-regions"] == 1
