@@ -26,7 +26,7 @@
   const FINE = 64; // items per culling region (a sharp atlas page; coarse pages hold a whole number of them)
   const LOD_PX = { 32: 9, 128: 44 }; // on-screen thumbnail size from which a level is fetched
 
-  const api = (window.electricMap = { ready: false, frames: [], costs: [], stats: { drawCalls: 0, textures: 0 } });
+  const api = (window.electricMap = { ready: false, costs: [], stats: { drawCalls: 0, textures: 0 } });
   const layers = (api.layers = {}); // name -> layer state
   let M = null; // manifest
   let V = ""; // ?v= cache buster
@@ -82,7 +82,7 @@
       name, entry, count: entry.count, dir: entry.dir,
       pos: {}, posBuf: {}, color: null, aspect: null, cluster: null, labels: null, facets: {},
       meta: new Map(), ids: new Map(), search: null, flags: new Uint8Array(entry.count),
-      levels: entry.atlas.map((a) => ({ ...a, tex: new Map(), loading: new Set(), boxes: {} })),
+      levels: entry.atlas.map((a) => ({ ...a, tex: new Map(), loading: new Set() })),
       grids: {}, buffers: null,
     };
   }
@@ -283,14 +283,13 @@
   function layerBuffers(L) {
     if (L.buffers) return L.buffers;
     const mk = (data) => { const b = gl.createBuffer(); gl.bindBuffer(gl.ARRAY_BUFFER, b); gl.bufferData(gl.ARRAY_BUFFER, data, gl.STATIC_DRAW); return b; };
-    L.buffers = { color: mk(L.color), aspect: mk(L.aspect), flag: mk(L.flags) };
+    L.buffers = { color: mk(L.color), flag: mk(L.flags) }; // thumbnails read aspect and flags from textures
     return L.buffers;
   }
   function uploadFlags(L) {
-    if (!gl || !L.buffers) return;
-    gl.bindBuffer(gl.ARRAY_BUFFER, L.buffers.flag);
-    gl.bufferSubData(gl.ARRAY_BUFFER, 0, L.flags);
-    if (L.dataTex && L.dataTex.flag) fillDataTexture(L.dataTex.flag, L.flags, 1);
+    if (!gl) return;
+    if (L.buffers) { gl.bindBuffer(gl.ARRAY_BUFFER, L.buffers.flag); gl.bufferSubData(gl.ARRAY_BUFFER, 0, L.flags); }
+    if (L.dataTex) fillDataTexture(L.dataTex.flag, L.flags, 1);
   }
   const DATA_FORMATS = { // [internal format, format, type] by components and bytes per component
     "1,1": ["R8UI", "RED_INTEGER", "UNSIGNED_BYTE"], "2,1": ["RG8UI", "RG_INTEGER", "UNSIGNED_BYTE"],
@@ -599,7 +598,6 @@
     const d = (pg) => { const b = pg * 4, dx = (boxes[b] + boxes[b + 2]) / 2 - view.cx, dy = (boxes[b + 1] + boxes[b + 3]) / 2 - view.cy; return dx * dx + dy * dy; };
     lv.wanted = missing.filter((pg) => !lv.loading.has(pg)).map((pg) => [d(pg), pg]).sort((a, b) => a[0] - b[0])
       .slice(0, MAX_PAGES[lv.cell] || 64).map((x) => x[1]);
-    lv.wantedFor = L;
     pump();
   }
   function nextWanted() {
@@ -697,8 +695,6 @@
       api.costs.push({ phase: api.phase || "", cost: performance.now() - t0, dt: lastFrame ? now - lastFrame : 0,
         points: api.stats.points, quads: api.stats.quads || 0, calls: api.stats.drawCalls, up: api.stats.uploads || 0 });
     }
-    if (lastFrame) api.frames.push(now - lastFrame);
-    if (api.frames.length > 2000) api.frames.splice(0, 1000);
     lastFrame = now;
     if (!api.firstPaint) { api.firstPaint = performance.now(); }
   }

@@ -135,7 +135,7 @@ REGION_ITERATIONS = 20
 
 
 def region_levels(n: int) -> list[int]:
-    """Region counts of the label levels, coarse to fine: 8, 40, 200, 1000, 5000 (fewer for small maps;
+    """Region counts of the label levels, coarse to fine: 8, 40, 200, 1000 (fewer for small maps;
     a map of fewer than 40 images gets one level of n // 5 regions)."""
     if n <= 0:
         return []

@@ -269,8 +269,8 @@ def build_map(site: SiteModel, cache: Cache, reporter: Reporter, relayout: bool 
     # film frames go where their nearest images are; in the grid they take cells among the archive's, so
     # the grid is laid out for both (a grid is recomputed on every change anyway)
     frame_preset: dict[str, np.ndarray] = {}
-    if frames_ok:
-        Yf = base.pca.project(L.l2_normalise(store.features([th.key for _, th in frames_ok])))
+    Yf = base.pca.project(L.l2_normalise(store.features([th.key for _, th in frames_ok]))) if frames_ok else None
+    if Yf is not None:
         frame_preset = {s: L.place_new(Y, positions[s], Yf) for s in scatter}
     if "grid" in ms.layouts:
         joint = np.concatenate([positions[primary], frame_preset[primary]]) if frames_ok else positions[primary]
@@ -296,19 +296,19 @@ def build_map(site: SiteModel, cache: Cache, reporter: Reporter, relayout: bool 
     nb = _cached_array(cache, "map-neighbours", nb_key, lambda: all_neighbours(Y, k, ms.seed))
     top_idx, top_p = label_store.labels(item_keys)
     labels = item_labels(top_idx, top_p)
-    cl_key = hash_parts("clusters", STAGE_VERSION, hashlib.sha256(positions[primary].tobytes()).hexdigest(), ms.seed, ms.clusters)
+    primary_hash = hashlib.sha256(positions[primary].tobytes()).hexdigest()
+    cl_key = hash_parts("clusters", STAGE_VERSION, primary_hash, ms.seed, ms.clusters)
     assign = _cached_array(cache, "map-clusters", cl_key, lambda: cluster_map(positions[primary], ms.seed, ms.clusters or None))
     cluster_names = name_clusters(assign, top_idx, top_p)
     # label levels for zooming in (coarse to fine); "clusters" above stays the list view's grouping
     region_ks = region_levels(n)
-    rg_key = hash_parts("regions", REGIONS_VERSION, STAGE_VERSION,
-                        hashlib.sha256(positions[primary].tobytes()).hexdigest(), region_ks, ms.seed)
+    rg_key = hash_parts("regions", REGIONS_VERSION, STAGE_VERSION, primary_hash, region_ks, ms.seed)
     region_assign = _cached_array(cache, "map-regions", rg_key,
                                   lambda: region_assignments(positions[primary], region_ks, ms.seed))
     names = class_names()
 
     # 5. frames of the films, placed into the same map
-    frame_layer = _frame_layer(frames_ok, store, base, Y, positions, sizes, frame_preset, k) if frames_ok else None
+    frame_layer = _frame_layer(frames_ok, Yf, Y, positions, sizes, frame_preset, k) if Yf is not None else None
 
     # 6. atlases
     levels = [AtlasLevel(c) for c in LEVELS]
@@ -393,11 +393,9 @@ def _separate_duplicates(rows: np.ndarray, positions: dict[str, np.ndarray]) -> 
                 P[i] += 0.004 * spread * np.array([np.cos(c * 2.4), np.sin(c * 2.4)], np.float32)
 
 
-def _frame_layer(frames_ok: Sequence[tuple[Any, Thumb]], store: EmbeddingStore, base: LayoutBase, Y: np.ndarray,
+def _frame_layer(frames_ok: Sequence[tuple[Any, Thumb]], Yf: np.ndarray, Y: np.ndarray,
                  positions: dict[str, np.ndarray], sizes: dict[str, float], preset: dict[str, np.ndarray],
                  k: int) -> tuple[LayerData, list[AtlasLevel]]:
-    keys = [th.key for _, th in frames_ok]
-    Yf = base.pca.project(L.l2_normalise(store.features(keys)))
     near = neighbours_of(Y, Yf, max(k, 8))
     fpos: dict[str, np.ndarray] = {}
     for name, P in positions.items():
