@@ -69,6 +69,7 @@ class MapSettings:
     umap_neighbors: int = 15
     umap_min_dist: float = 0.1
     umap_epochs: int = 0  # 0: umap-learn's default
+    refine_epochs: int = 100  # above fit_sample: UMAP epochs over every image after the sample fit (0: none)
     tsne_perplexity: float = 30.0
     tsne_iter: int = 500
     clusters: int = 0  # number of labelled regions on the map; 0 picks one from the archive size

@@ -1,9 +1,11 @@
 """2-D layouts of the embeddings: PCA, then UMAP or t-SNE; a grid and a timeline derived from them.
 
-Scale: UMAP and t-SNE are fitted on a sample of at most ``fit_sample`` points (50k by default) and the
-rest is placed into that fit (UMAP ``transform``, openTSNE ``transform``), which keeps a million images
-within minutes on two cores. New images in a later build are placed by :func:`place_new` next to their
-nearest neighbours in PCA space (the same start UMAP's own transform uses): instant, deterministic, and no
+Scale: UMAP and t-SNE are fitted on a sample of at most ``fit_sample`` points (50k by default). For UMAP
+the others start at the mean of their placed kNN neighbours and every point is then refined with UMAP's
+own objective over the full kNN graph (:mod:`.umap_refine`, both cores, reproducible), through
+intermediate levels 4× apart (:func:`umap_levels`); t-SNE places the others with openTSNE's
+``transform``. A million images take minutes on two cores. New images in a later build are placed by
+:func:`place_new` next to their nearest neighbours in PCA space (the same start UMAP's own transform uses): instant, deterministic, and no
 existing point moves.
 """
 
@@ -19,7 +21,7 @@ import numpy as np
 
 from ..errors import MissingDependency
 
-LAYOUT_VERSION = 1
+LAYOUT_VERSION = 2  # 2: UMAP above fit_sample refined over all points instead of transform
 SMALL = 10  # below this many images UMAP/t-SNE are meaningless: the first two PCA axes are used
 
 
@@ -31,6 +33,7 @@ class LayoutParams:
     umap_neighbors: int = 15
     umap_min_dist: float = 0.1
     umap_epochs: int | None = None  # None: umap-learn's default (200 for large data, 500 for small)
+    refine_epochs: int = 100  # above fit_sample: epochs over all points after the sample fit (0: none)
     tsne_perplexity: float = 30.0
     tsne_iter: int = 500
 
@@ -90,7 +93,21 @@ def _pca2(Y: np.ndarray) -> np.ndarray:
     return P
 
 
-def umap_layout(Y: np.ndarray, p: LayoutParams) -> np.ndarray:
+def umap_levels(n: int, fit_sample: int, seed: int) -> list[np.ndarray]:
+    """Nested sets of rows (sorted) UMAP is laid out on in turn: the sample umap-learn fits, then ×4 as long
+    as that stays under half of ``n``, then every row. Each level starts from the one before, so the finest
+    level begins with neighbourhoods 4× finer than the sample fit resolves (1M: 50k → 200k → 1M)."""
+    if n <= fit_sample:
+        return [np.arange(n)]
+    order = np.random.default_rng(seed).permutation(n)
+    sizes = [fit_sample]
+    while sizes[-1] * 8 <= n:
+        sizes.append(sizes[-1] * 4)
+    return [np.sort(order[:m]) for m in sizes] + [np.arange(n)]
+
+
+def umap_layout(Y: np.ndarray, p: LayoutParams, wrap: Any = None) -> np.ndarray:
+    """``wrap(epochs, description)`` may wrap each refinement's epochs (a progress bar)."""
     n = len(Y)
     if n < SMALL:
         return _pca2(Y)
@@ -98,20 +115,22 @@ def umap_layout(Y: np.ndarray, p: LayoutParams) -> np.ndarray:
         import umap
     except ImportError:
         raise MissingDependency("umap-learn", "pip install umap-learn") from None
-    idx = _sample(n, p.fit_sample, p.seed)
+    levels = umap_levels(n, p.fit_sample, p.seed)
+    idx = levels[0]
     model = umap.UMAP(n_components=2, n_neighbors=min(p.umap_neighbors, len(idx) - 1), min_dist=p.umap_min_dist,
-                      metric="euclidean", random_state=p.seed, n_epochs=p.umap_epochs, transform_seed=p.seed)
+                      metric="euclidean", random_state=p.seed, n_epochs=p.umap_epochs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "n_jobs overridden by random_state", spectral-init fallbacks
-        fitted = model.fit_transform(Y[idx]).astype(np.float32)
-        if len(idx) == n:
-            return fitted
-        P = np.empty((n, 2), np.float32)
-        P[idx] = fitted
-        rest = np.setdiff1d(np.arange(n), idx)
-        for i in range(0, len(rest), 100_000):
-            part = rest[i:i + 100_000]
-            P[part] = model.transform(Y[part])
+        P = model.fit_transform(Y[idx]).astype(np.float32)
+    from .umap_refine import refine
+
+    for coarse, fine in zip(levels, levels[1:]):
+        known = np.isin(fine, coarse, assume_unique=True)
+        start = np.zeros((len(fine), 2), np.float32)
+        start[known] = P
+        level_wrap = (lambda it, m=len(fine): wrap(it, f"UMAP over {m:,} images")) if wrap else None
+        P = refine(Y[fine], start, known, p.seed, n_neighbors=p.umap_neighbors, min_dist=p.umap_min_dist,
+                   n_epochs=p.refine_epochs, wrap=level_wrap)
     return P
 
 
@@ -487,11 +506,12 @@ def morton_order(P: np.ndarray) -> np.ndarray:
     return np.argsort(code, kind="stable")
 
 
-def scatter_layouts(Y: np.ndarray, names: Sequence[str], p: LayoutParams) -> dict[str, np.ndarray]:
+def scatter_layouts(Y: np.ndarray, names: Sequence[str], p: LayoutParams, wrap: Any = None) -> dict[str, np.ndarray]:
+    """``wrap(epochs, description)``: wraps the iterable of each UMAP refinement's epochs (a progress bar)."""
     out: dict[str, Any] = {}
     for name in names:
         if name == "umap":
-            out[name] = normalise_positions(umap_layout(Y, p))
+            out[name] = normalise_positions(umap_layout(Y, p, wrap))
         elif name == "tsne":
             out[name] = normalise_positions(tsne_layout(Y, p))
     return out

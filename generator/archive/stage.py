@@ -48,8 +48,9 @@ def check_settings(ms: MapSettings) -> None:
         raise ConfigError(f"[map] layouts: unknown {unknown or 'empty list'}; choose from {', '.join(KNOWN_LAYOUTS)}")
     if ms.layout not in KNOWN_LAYOUTS:
         raise ConfigError(f"[map] layout must be one of {', '.join(KNOWN_LAYOUTS)}, got {ms.layout!r}")
-    if ms.neighbours < 1 or ms.batch_size < 1 or ms.pca_dims < 2 or ms.fit_sample < 100:
-        raise ConfigError("[map] needs neighbours >= 1, batch_size >= 1, pca_dims >= 2, fit_sample >= 100")
+    if ms.neighbours < 1 or ms.batch_size < 1 or ms.pca_dims < 2 or ms.fit_sample < 100 or ms.refine_epochs < 0:
+        raise ConfigError("[map] needs neighbours >= 1, batch_size >= 1, pca_dims >= 2, fit_sample >= 100, "
+                          "refine_epochs >= 0")
     if ms.device not in ("cpu", "auto") and not ms.device.startswith("cuda"):
         raise ConfigError("[map] device must be cpu, cuda or auto")
 
@@ -57,7 +58,8 @@ def check_settings(ms: MapSettings) -> None:
 def layout_params(ms: MapSettings) -> L.LayoutParams:
     return L.LayoutParams(seed=ms.seed, pca_dims=ms.pca_dims, fit_sample=ms.fit_sample,
                           umap_neighbors=ms.umap_neighbors, umap_min_dist=ms.umap_min_dist,
-                          umap_epochs=ms.umap_epochs or None, tsne_perplexity=ms.tsne_perplexity,
+                          umap_epochs=ms.umap_epochs or None, refine_epochs=ms.refine_epochs,
+                          tsne_perplexity=ms.tsne_perplexity,
                           tsne_iter=ms.tsne_iter)
 
 
@@ -142,7 +144,10 @@ def compute_base(keys: list[str], store: EmbeddingStore, scatter: list[str], ms:
         positions = {}
         for s in scatter:
             reporter.info(f"map: {LAYOUT_LABELS[s]} layout of {len(keys)} images")
-            positions.update(L.scatter_layouts(Y, [s], params))
+            def wrap(epochs: Any, desc: str) -> Any:
+                return reporter.progress(epochs, total=params.refine_epochs, desc=desc, unit="epoch")
+
+            positions.update(L.scatter_layouts(Y, [s], params, wrap))
         base = LayoutBase(key=key, keys=list(keys), pca=pca, positions=positions)
     for s in scatter:
         base.scores[s] = round(L.preservation(Y, base.positions[s], k=10, seed=params.seed), 4)
