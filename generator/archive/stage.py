@@ -130,7 +130,8 @@ def compute_base(keys: list[str], store: EmbeddingStore, scatter: list[str], ms:
             positions = {}
             for s in scatter:
                 P_kept = previous.positions[s][kept_rows]
-                positions[s] = np.concatenate([P_kept, L.place_new(Y_kept, P_kept, Y_new)]) if new else P_kept
+                positions[s] = (np.concatenate([P_kept, L.place_into(s, Y_kept, P_kept, Y_new, params.seed)])
+                                if new else P_kept)
             base = LayoutBase(key=key, keys=kept + new, pca=previous.pca, positions=positions,
                               placed=previous.placed + len(new))
             reporter.info(f"map: {len(new)} new image(s) placed into the existing layout, "

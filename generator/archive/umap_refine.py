@@ -19,8 +19,9 @@ their start so that a point's neighbours sit close in memory.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Callable, Iterable
 
+import numba
 import numpy as np
 
 EpochWrap = Callable[[Iterable[int]], Iterable[int]]  # e.g. a progress bar around the epochs
@@ -94,21 +95,19 @@ def fill_from_neighbours(P: np.ndarray, known: np.ndarray, idx: np.ndarray) -> n
 def optimise(P0: np.ndarray, g: FuzzyGraph, n_epochs: int, seed: int, min_dist: float = 0.1,
              learning_rate: float = 1.0, negative_rate: int = 5, wrap: EpochWrap | None = None) -> np.ndarray:
     """UMAP's stochastic optimisation of ``P0`` over graph ``g`` for ``n_epochs`` epochs."""
-    import umap.umap_ as U
-
-    a, b = U.find_ab_params(1.0, min_dist)
+    a, b = ab_params(min_dist)
     # points renumbered along a Z-order curve of their start, so that graph neighbours sit close in memory
     order, g = renumber(g, _z_order(P0))
     w = g.weights.copy()
     w[w < w.max() / float(n_epochs)] = 0.0  # as umap-learn: edges too weak to be sampled once are dropped
-    eps = np.asarray(U.make_epochs_per_sample(w, n_epochs), np.float64)
-    eps[w == 0] = -1.0  # never sampled
+    # an edge of weight w is sampled every max(w) / w epochs, as in umap-learn; weight 0: never
+    eps = np.where(w > 0, float(w.max()) / np.where(w > 0, w, 1.0), -1.0).astype(np.float64)
     eps_neg = eps / negative_rate
     next_s = eps.copy()
     next_neg = eps_neg.copy()
     pos = np.ascontiguousarray(P0[order], np.float32)
     new = pos.copy()
-    kernel = _kernel()
+    kernel = epoch_step
     for epoch in (wrap or iter)(range(n_epochs)):
         alpha = learning_rate * (1.0 - epoch / float(n_epochs))
         kernel(pos, new, g.indptr, g.indices, eps, next_s, eps_neg, next_neg, np.float32(a), np.float32(b),
@@ -117,6 +116,17 @@ def optimise(P0: np.ndarray, g: FuzzyGraph, n_epochs: int, seed: int, min_dist: 
     out = np.empty_like(pos)
     out[order] = pos
     return out
+
+
+def ab_params(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
+    """UMAP's curve 1 / (1 + a d^2b) fitted to 1 within min_dist and exp(-(d - min_dist) / spread) beyond
+    (umap-learn's find_ab_params; here to spare placing a few new images umap-learn's 3 s import)."""
+    from scipy.optimize import curve_fit
+
+    x = np.linspace(0, spread * 3, 300)
+    y = np.where(x < min_dist, 1.0, np.exp(-(x - min_dist) / spread))
+    (a, b), _ = curve_fit(lambda d, a, b: 1.0 / (1.0 + a * d ** (2 * b)), x, y)
+    return float(a), float(b)
 
 
 def _z_order(P: np.ndarray) -> np.ndarray:
@@ -140,77 +150,65 @@ def renumber(g: FuzzyGraph, order: np.ndarray) -> tuple[np.ndarray, FuzzyGraph]:
                              weights=m.data[perm].astype(np.float32))
 
 
-_KERNEL: Any = None
+@numba.njit(inline="always")
+def clip(v: float) -> float:
+    return 4.0 if v > 4.0 else (-4.0 if v < -4.0 else v)
 
 
-def _kernel() -> Any:
-    global _KERNEL
-    if _KERNEL is None:
-        _KERNEL = _compile()
-    return _KERNEL
+@numba.njit(inline="always")
+def mix(z: np.uint64) -> np.uint64:  # splitmix64 finaliser
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
 
 
-def _compile() -> Any:
-    import numba
-
-    @numba.njit(inline="always")
-    def clip(v: float) -> float:
-        return 4.0 if v > 4.0 else (-4.0 if v < -4.0 else v)
-
-    @numba.njit(inline="always")
-    def mix(z: np.uint64) -> np.uint64:  # splitmix64 finaliser
-        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return z ^ (z >> np.uint64(31))
-
-    @numba.njit(parallel=True, fastmath=True, nogil=True, cache=True)
-    def epoch_step(pos, new, indptr, indices, eps, next_s, eps_neg, next_neg, a, b, alpha, epoch, seed):
-        n = pos.shape[0]
-        ep = np.float64(epoch)
-        base = mix(seed * np.uint64(0x9E3779B97F4A7C15) + np.uint64(epoch))
-        for i in numba.prange(n):
-            x0 = pos[i, 0]
-            x1 = pos[i, 1]
-            lo = indptr[i]
-            deg = indptr[i + 1] - lo
-            # each step moves x towards one neighbour, so the last ones visited pull hardest. Were they
-            # always the same, a numbering that follows the map would drag every point one way: a row's
-            # edges are in hashed order (renumber) and each epoch starts at a different one
-            start = np.int64(mix(base + np.uint64(i)) % np.uint64(max(deg, 1)))
-            for t in range(deg):
-                e = lo + (start + t) % deg
-                if eps[e] <= 0.0 or next_s[e] > ep:
+# at module level (not built on first use) so that numba's on-disk cache spares later processes the compile
+@numba.njit(parallel=True, fastmath=True, nogil=True, cache=True)
+def epoch_step(pos, new, indptr, indices, eps, next_s, eps_neg, next_neg, a, b, alpha, epoch, seed):
+    n = pos.shape[0]
+    ep = np.float64(epoch)
+    base = mix(seed * np.uint64(0x9E3779B97F4A7C15) + np.uint64(epoch))
+    for i in numba.prange(n):
+        x0 = pos[i, 0]
+        x1 = pos[i, 1]
+        lo = indptr[i]
+        deg = indptr[i + 1] - lo
+        # each step moves x towards one neighbour, so the last ones visited pull hardest. Were they
+        # always the same, a numbering that follows the map would drag every point one way: a row's
+        # edges are in hashed order (renumber) and each epoch starts at a different one
+        start = np.int64(mix(base + np.uint64(i)) % np.uint64(max(deg, 1)))
+        for t in range(deg):
+            e = lo + (start + t) % deg
+            if eps[e] <= 0.0 or next_s[e] > ep:
+                continue
+            j = indices[e]
+            d0 = x0 - pos[j, 0]
+            d1 = x1 - pos[j, 1]
+            d2 = d0 * d0 + d1 * d1
+            if d2 > 0.0:
+                g = -2.0 * a * b * d2 ** (b - 1.0) / (a * d2 ** b + 1.0)
+                # the graph holds (i, j) and (j, i); umap-learn moves both ends of each, so each end
+                # is pulled twice per epoch: here once, twice as far
+                x0 += 2.0 * clip(g * d0) * alpha
+                x1 += 2.0 * clip(g * d1) * alpha
+            next_s[e] += eps[e]
+            n_neg = int((ep - next_neg[e]) / eps_neg[e])
+            h = mix(base ^ (np.uint64(e) * np.uint64(0xD1B54A32D192ED03)))
+            for p in range(n_neg):
+                h = mix(h + np.uint64(p + 1))
+                k = np.int64(h % np.uint64(n))
+                if k == i:
                     continue
-                j = indices[e]
-                d0 = x0 - pos[j, 0]
-                d1 = x1 - pos[j, 1]
+                d0 = x0 - pos[k, 0]
+                d1 = x1 - pos[k, 1]
                 d2 = d0 * d0 + d1 * d1
                 if d2 > 0.0:
-                    g = -2.0 * a * b * d2 ** (b - 1.0) / (a * d2 ** b + 1.0)
-                    # the graph holds (i, j) and (j, i); umap-learn moves both ends of each, so each end
-                    # is pulled twice per epoch: here once, twice as far
-                    x0 += 2.0 * clip(g * d0) * alpha
-                    x1 += 2.0 * clip(g * d1) * alpha
-                next_s[e] += eps[e]
-                n_neg = int((ep - next_neg[e]) / eps_neg[e])
-                h = mix(base ^ (np.uint64(e) * np.uint64(0xD1B54A32D192ED03)))
-                for p in range(n_neg):
-                    h = mix(h + np.uint64(p + 1))
-                    k = np.int64(h % np.uint64(n))
-                    if k == i:
-                        continue
-                    d0 = x0 - pos[k, 0]
-                    d1 = x1 - pos[k, 1]
-                    d2 = d0 * d0 + d1 * d1
-                    if d2 > 0.0:
-                        g = 2.0 * b / ((0.001 + d2) * (a * d2 ** b + 1.0))
-                        x0 += clip(g * d0) * alpha
-                        x1 += clip(g * d1) * alpha
-                next_neg[e] += n_neg * eps_neg[e]
-            new[i, 0] = x0
-            new[i, 1] = x1
-
-    return epoch_step
+                    g = 2.0 * b / ((0.001 + d2) * (a * d2 ** b + 1.0))
+                    x0 += clip(g * d0) * alpha
+                    x1 += clip(g * d1) * alpha
+            next_neg[e] += n_neg * eps_neg[e]
+        new[i, 0] = x0
+        new[i, 1] = x1
 
 
 def refine(Y: np.ndarray, P_start: np.ndarray, known: np.ndarray, seed: int, n_neighbors: int = 15,
@@ -225,3 +223,50 @@ def refine(Y: np.ndarray, P_start: np.ndarray, known: np.ndarray, seed: int, n_n
     g = fuzzy_graph(Y, idx, dist, seed)
     del idx, dist
     return optimise(P0, g, n_epochs, seed, min_dist, learning_rate, wrap=wrap)
+
+
+UMAP_SCALE = 15.0  # a UMAP map's 99 % radius in its own units (14.7 at 100k, 14.9 at 1M): stored maps are
+# normalised to 1, and the a/b curve and clipping only make sense in UMAP's units
+
+
+def membership(dist: np.ndarray) -> np.ndarray:
+    """UMAP's fuzzy membership of each kNN edge (the directed half of ``fuzzy_simplicial_set``): 1 for the
+    nearest other point, decaying at a per-point rate chosen so the weights sum to log2(k), k the number of
+    columns. An infinite distance (a point listed as its own neighbour) weighs 0."""
+    finite = np.isfinite(dist)
+    k = max(dist.shape[1], 2)
+    positive = np.where((dist > 0) & finite, dist, np.inf)
+    nearest = positive.min(1, keepdims=True)
+    rho = np.where(np.isfinite(nearest), nearest, 0.0)
+    excess = np.where(finite, np.maximum(dist - rho, 0.0), np.inf)
+    lo, hi = np.zeros((len(dist), 1)), np.full((len(dist), 1), np.inf)
+    sigma = np.ones((len(dist), 1))
+    for _ in range(64):  # bisection on the rate, as smooth_knn_dist does
+        over = np.exp(-excess / sigma).sum(1, keepdims=True) > np.log2(k)
+        hi = np.where(over, sigma, hi)
+        lo = np.where(over, lo, sigma)
+        sigma = np.where(np.isinf(hi), sigma * 2, (lo + hi) / 2)
+    floor = 1e-3 * float(np.mean(dist[finite])) if finite.any() else 1e-12
+    return np.exp(-excess / np.maximum(sigma, max(floor, 1e-12)))
+
+
+def refine_new(Y_old: np.ndarray, P_old: np.ndarray, Y_new: np.ndarray, P_new: np.ndarray, seed: int,
+               n_neighbors: int = 15, min_dist: float = 0.1, n_epochs: int = 60) -> np.ndarray:
+    """New points moved by UMAP's objective towards their nearest neighbours (old and new) while every old
+    point stays where it is. Positions are in the stored, normalised units."""
+    from .layout import knn_search
+
+    n, m = len(Y_old), len(Y_new)
+    if m == 0 or n + m <= n_neighbors:
+        return P_new
+    base = np.concatenate([Y_old, Y_new]).astype(np.float32)
+    d2, idx = knn_search(base, Y_new, n_neighbors)  # itself included, as in UMAP's own graph
+    dist = np.sqrt(np.maximum(d2, 0))
+    dist[idx == (np.arange(m)[:, None] + n)] = np.inf  # itself
+    w = membership(dist)
+    indptr = np.concatenate([np.zeros(n + 1, np.int64), np.cumsum(np.full(m, idx.shape[1], np.int64))])
+    g = FuzzyGraph(indptr=indptr, indices=idx.ravel().astype(np.int32), weights=w.ravel().astype(np.float32))
+    P = np.concatenate([P_old, P_new]).astype(np.float32) * UMAP_SCALE
+    out = optimise(P, g, n_epochs, seed, min_dist, REFINE_RATE) / UMAP_SCALE
+    out[:n] = P_old  # untouched by construction; exact, not scaled back and forth
+    return out[n:].astype(np.float32)
