@@ -143,11 +143,12 @@ def compute_base(keys: list[str], store: EmbeddingStore, scatter: list[str], ms:
                         params.fit_sample)
         Y = _project(store, keys, pca)
         positions = {}
+
+        def wrap(epochs: Any, desc: str) -> Any:  # a progress bar per UMAP refinement level
+            return reporter.progress(epochs, total=params.refine_epochs, desc=desc, unit="epoch")
+
         for s in scatter:
             reporter.info(f"map: {LAYOUT_LABELS[s]} layout of {len(keys)} images")
-            def wrap(epochs: Any, desc: str) -> Any:
-                return reporter.progress(epochs, total=params.refine_epochs, desc=desc, unit="epoch")
-
             positions.update(L.scatter_layouts(Y, [s], params, wrap))
         base = LayoutBase(key=key, keys=list(keys), pca=pca, positions=positions)
     for s in scatter:

@@ -107,11 +107,10 @@ def optimise(P0: np.ndarray, g: FuzzyGraph, n_epochs: int, seed: int, min_dist: 
     next_neg = eps_neg.copy()
     pos = np.ascontiguousarray(P0[order], np.float32)
     new = pos.copy()
-    kernel = epoch_step
     for epoch in (wrap or iter)(range(n_epochs)):
         alpha = learning_rate * (1.0 - epoch / float(n_epochs))
-        kernel(pos, new, g.indptr, g.indices, eps, next_s, eps_neg, next_neg, np.float32(a), np.float32(b),
-               np.float32(alpha), epoch, np.uint64(seed))
+        epoch_step(pos, new, g.indptr, g.indices, eps, next_s, eps_neg, next_neg, np.float32(a), np.float32(b),
+                   np.float32(alpha), epoch, np.uint64(seed))
         pos, new = new, pos
     out = np.empty_like(pos)
     out[order] = pos
