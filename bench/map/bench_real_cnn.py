@@ -58,7 +58,7 @@ def render(root: Path, n: int, size: int) -> tuple[list[Path], np.ndarray, np.nd
 
 def main() -> None:
     from bench_layout import References, fmt_scores, latent_neighbours, local_id, overlap, peak_rss_gb, scores
-    from bench_layout import without_self
+    from bench_layout import warm_up, without_self
 
     from generator.archive import layout as L
     from generator.archive.embed import EmbeddingStore, create_embedder, embed_missing
@@ -125,13 +125,7 @@ def main() -> None:
         from sklearn.decomposition import PCA
 
         t = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            # above 4,096 points UMAP uses NN-descent, compiled separately from the exact path
-            small = Y[:min(n, 5000)]
-            L.umap_layout(small, L.LayoutParams(fit_sample=max(len(small) - 500, 10), umap_epochs=10))
-            umap.UMAP(n_neighbors=15, min_dist=0.01, metric="correlation", random_state=0,
-                      n_epochs=10).fit_transform(small)
+        warm_up(Y, pixplot=True)
         print(f"numba warm-up        {time.perf_counter() - t:7.1f} s   (excluded from the timings below)")
 
         t = time.perf_counter()

@@ -249,17 +249,27 @@ def membership(dist: np.ndarray) -> np.ndarray:
     return np.exp(-excess / np.maximum(sigma, max(floor, 1e-12)))
 
 
+UMAP_NEIGHBOURS = 15  # kNN per new point when placing new images (umap-learn's default n_neighbors)
+
+
 def refine_new(Y_old: np.ndarray, P_old: np.ndarray, Y_new: np.ndarray, P_new: np.ndarray, seed: int,
-               n_neighbors: int = 15, min_dist: float = 0.1, n_epochs: int = 60) -> np.ndarray:
+               n_neighbors: int = UMAP_NEIGHBOURS, min_dist: float = 0.1, n_epochs: int = 60,
+               old_knn: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """New points moved by UMAP's objective towards their nearest neighbours (old and new) while every old
-    point stays where it is. Positions are in the stored, normalised units."""
+    point stays where it is. Positions are in the stored, normalised units. ``old_knn``: (squared
+    distances, indices) of the new points' n_neighbors nearest old points, when already searched."""
     from .layout import knn_search
 
     n, m = len(Y_old), len(Y_new)
     if m == 0 or n + m <= n_neighbors:
         return P_new
-    base = np.concatenate([Y_old, Y_new]).astype(np.float32)
-    d2, idx = knn_search(base, Y_new, n_neighbors)  # itself included, as in UMAP's own graph
+    d2_old, i_old = knn_search(Y_old, Y_new, n_neighbors) if old_knn is None else old_knn
+    d2_new, i_new = knn_search(Y_new, Y_new, min(n_neighbors, m))  # itself included, as in UMAP's graph
+    # the nearest among old and new together, without copying the whole map into one index
+    d2 = np.concatenate([d2_old[:, :n_neighbors], d2_new], 1)
+    idx = np.concatenate([i_old[:, :n_neighbors], i_new + n], 1)
+    best = np.argsort(d2, axis=1, kind="stable")[:, :n_neighbors]
+    d2, idx = np.take_along_axis(d2, best, 1), np.take_along_axis(idx, best, 1)
     dist = np.sqrt(np.maximum(d2, 0))
     dist[idx == (np.arange(m)[:, None] + n)] = np.inf  # itself
     w = membership(dist)
