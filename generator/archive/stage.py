@@ -278,7 +278,8 @@ def build_map(site: SiteModel, cache: Cache, reporter: Reporter, relayout: bool 
     frame_preset: dict[str, np.ndarray] = {}
     Yf = base.pca.project(L.l2_normalise(store.features([th.key for _, th in frames_ok]))) if frames_ok else None
     if Yf is not None:
-        frame_preset = {s: L.place_new(Y, positions[s], Yf) for s in scatter}
+        frame_knn = L.knn_search(Y, Yf, 10)  # the same neighbours serve every scatter layout
+        frame_preset = {s: L.place_new(Y, positions[s], Yf, old_knn=frame_knn) for s in scatter}
     if "grid" in ms.layouts:
         joint = np.concatenate([positions[primary], frame_preset[primary]]) if frames_ok else positions[primary]
         G, sizes["grid"] = L.grid_layout(joint)
