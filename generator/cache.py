@@ -1,23 +1,34 @@
 """Content-addressed artifact store.
 
-An artifact lives at ``<root>/<stage>/<key[:2]>/<key><suffix>`` where the key hashes everything that
+An artifact lives at ``<root>/<namespace>/<key[:2]>/<key><suffix>`` where the key hashes everything that
 determines it: input bytes, settings, model id and the stage's version number. Writes go to a temporary
 name and are renamed into place, so an interrupted build never leaves a half-written artifact that a
 later build would trust.
+
+Stages use it through :meth:`Cache.namespace`: a view bound to the stage's namespace and version that
+makes keys, reads and writes JSON, arrays, bytes and folders, keeps named pointers (e.g. "the latest
+layout of these settings") inside the same key scheme, and counts hits and misses for the build summary.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import shutil
 import tempfile
 import threading
 from collections import Counter
-from pathlib import Path
-from typing import Any, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+
+if TYPE_CHECKING:
+    import numpy as np
+
+T = TypeVar("T")
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -46,6 +57,10 @@ def hash_parts(*parts: Any) -> str:
     return hashlib.sha256(blob.encode("ascii")).hexdigest()
 
 
+def hash_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
 def hash_file(path: Path, chunk: int = 1 << 20) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -66,6 +81,10 @@ class Cache:
         self._lock = threading.Lock()
         self._file_index: dict[str, list[Any]] | None = None
         self._file_index_dirty = False
+
+    def namespace(self, name: str, version: int) -> "Namespace":
+        """The view a stage works through: its own folder, key scheme and version."""
+        return Namespace(self, name, version)
 
     # -- keys -----------------------------------------------------------------------------------
     @staticmethod
@@ -89,9 +108,8 @@ class Cache:
     def _load_file_index(self) -> dict[str, list[Any]]:
         if self._file_index is None:
             try:
-                self._file_index = json.loads((self.root / self.FILE_INDEX).read_text("utf-8"))
-                if not isinstance(self._file_index, dict):
-                    self._file_index = {}
+                loaded = json.loads((self.root / self.FILE_INDEX).read_text("utf-8"))
+                self._file_index = loaded if isinstance(loaded, dict) else {}
             except (OSError, ValueError):
                 self._file_index = {}
         return self._file_index
@@ -102,18 +120,26 @@ class Cache:
             atomic_write_json(self.root / self.FILE_INDEX, self._file_index)
             self._file_index_dirty = False
 
+    # -- counting -------------------------------------------------------------------------------
+    def count(self, stage: str, hit: bool, n: int = 1) -> None:
+        """Record ``n`` hits (or misses) of a stage: what the build summary reports."""
+        if n <= 0:
+            return
+        with self._lock:
+            (self.hits if hit else self.misses)[stage] += n
+
+    def summary(self) -> dict[str, tuple[int, int]]:
+        stages = set(self.hits) | set(self.misses)
+        return {s: (self.hits[s], self.misses[s]) for s in sorted(stages)}
+
     # -- artifacts ------------------------------------------------------------------------------
     def path(self, stage: str, key: str, suffix: str = "") -> Path:
         return self.root / stage / key[:2] / f"{key}{suffix}"
 
     def exists(self, stage: str, key: str, suffix: str = "") -> bool:
         found = self.path(stage, key, suffix).exists()
-        self._count(stage, found)
+        self.count(stage, found)
         return found
-
-    def _count(self, stage: str, hit: bool) -> None:
-        with self._lock:
-            (self.hits if hit else self.misses)[stage] += 1
 
     def read_json(self, stage: str, key: str) -> Any | None:
         """The stored JSON artifact, or None (counted as a miss) when absent or unreadable."""
@@ -121,9 +147,9 @@ class Cache:
         try:
             value = json.loads(p.read_text("utf-8"))
         except (OSError, ValueError):
-            self._count(stage, False)
+            self.count(stage, False)
             return None
-        self._count(stage, True)
+        self.count(stage, True)
         return value
 
     def write_json(self, stage: str, key: str, obj: Any) -> Path:
@@ -151,6 +177,117 @@ class Cache:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
 
-    def summary(self) -> dict[str, tuple[int, int]]:
-        stages = set(self.hits) | set(self.misses)
-        return {s: (self.hits[s], self.misses[s]) for s in sorted(stages)}
+
+@dataclass(frozen=True)
+class Namespace:
+    """One stage's part of the cache: ``key()`` folds in the namespace and its version, so bumping
+    the version invalidates exactly that stage's artifacts."""
+
+    cache: Cache
+    name: str
+    version: int
+
+    @property
+    def root(self) -> Path:
+        return self.cache.root / self.name
+
+    def key(self, *parts: Any) -> str:
+        return hash_parts(self.name, self.version, *parts)
+
+    def file_hash(self, path: Path) -> str:
+        return self.cache.file_hash(path)
+
+    def path(self, key: str, suffix: str = "") -> Path:
+        return self.cache.path(self.name, key, suffix)
+
+    def hit(self, n: int = 1) -> None:
+        self.cache.count(self.name, True, n)
+
+    def miss(self, n: int = 1) -> None:
+        self.cache.count(self.name, False, n)
+
+    # -- JSON -----------------------------------------------------------------------------------
+    def get_json(self, key: str) -> Any | None:
+        """Counted: a hit when present and readable, else a miss (and None)."""
+        return self.cache.read_json(self.name, key)
+
+    def put_json(self, key: str, obj: Any) -> Path:
+        return self.cache.write_json(self.name, key, obj)
+
+    # -- bytes ----------------------------------------------------------------------------------
+    def has(self, key: str, suffix: str = "") -> bool:
+        """Counted like :meth:`get_json`."""
+        return self.cache.exists(self.name, key, suffix)
+
+    def put_bytes(self, key: str, suffix: str, data: bytes) -> Path:
+        return self.cache.write_bytes(self.name, key, suffix, data)
+
+    def new_dir(self, key: str) -> Any:
+        return self.cache.new_dir(self.name, key)
+
+    # -- arrays ---------------------------------------------------------------------------------
+    def get_array(self, key: str) -> "np.ndarray | None":
+        """A stored ``.npy`` array (counted), or None."""
+        import numpy as np
+
+        try:
+            arr = np.load(self.path(key, ".npy"), allow_pickle=False)
+        except (OSError, ValueError, EOFError):
+            self.miss()
+            return None
+        self.hit()
+        return arr
+
+    def put_array(self, key: str, arr: "np.ndarray") -> Path:
+        import numpy as np
+
+        buf = io.BytesIO()
+        np.save(buf, arr)
+        return self.put_bytes(key, ".npy", buf.getvalue())
+
+    def get_arrays(self, key: str, counted: bool = True) -> "dict[str, np.ndarray] | None":
+        """A stored group of named arrays (``.npz``), or None when absent or damaged. ``counted=False``
+        for a look at an older artifact (e.g. the previous layout) that is not this build's own."""
+        import numpy as np
+
+        try:
+            with np.load(self.path(key, ".npz"), allow_pickle=False) as z:
+                arrays = {name: z[name] for name in z.files}
+        except (OSError, ValueError, EOFError, KeyError):
+            if counted:
+                self.miss()
+            return None
+        if counted:
+            self.hit()
+        return arrays
+
+    def put_arrays(self, key: str, arrays: "dict[str, np.ndarray]") -> Path:
+        import numpy as np
+
+        buf = io.BytesIO()
+        np.savez(buf, **arrays)  # type: ignore[arg-type]
+        return self.put_bytes(key, ".npz", buf.getvalue())
+
+    def cached(self, key: str, compute: Callable[[], "np.ndarray"]) -> "np.ndarray":
+        """The array stored under ``key``, computed and stored on a miss."""
+        arr = self.get_array(key)
+        if arr is None:
+            arr = compute()
+            self.put_array(key, arr)
+        return arr
+
+    # -- named pointers -------------------------------------------------------------------------
+    def _pointer_path(self, name: str) -> Path:
+        return self.path(hash_parts("pointer", self.name, name), ".pointer.json")
+
+    def pointer(self, name: str) -> str | None:
+        """The key a named pointer was last set to (not counted: a pointer is not an artifact)."""
+        try:
+            value = json.loads(self._pointer_path(name).read_text("utf-8"))
+            key = value.get("key") if isinstance(value, dict) else None
+        except (OSError, ValueError):
+            return None
+        return key if isinstance(key, str) else None
+
+    def set_pointer(self, name: str, key: str) -> None:
+        atomic_write_json(self._pointer_path(name), {"key": key, "name": name})

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Sequence
+from typing import Sequence, TextIO
 
 from . import __version__
-from .config import Settings, load_settings, validate
 from .errors import ConfigError, ElectricSpeechError
 from .reporter import Reporter
+from .runner import print_summary, run_build
 
-COMMANDS = ("build", "serve", "publish")
+COMMANDS = ("build", "serve", "publish", "list")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -58,50 +58,29 @@ def make_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_publish_arguments(p)
+    sub.add_parser("list", help="list the build's stages and every captioner, embedder and layout",
+                   description="List the stages of a build in order, and every registered captioner, embedder and "
+                               "layout, with why an entry cannot run on this machine.")
     return parser
 
 
-def settings_from_args(args: argparse.Namespace) -> Settings:
-    settings = load_settings(args.content)
-    if args.captioner:
-        settings.captions.captioner = args.captioner
-    if args.embedder:
-        settings.map.embedder = args.embedder
-    if args.layout:
-        settings.map.layout = args.layout
-    if args.device:
-        settings.captions.device = args.device
-        settings.map.device = args.device
-    if args.relayout:
-        settings.map.relayout = True
-    if args.strict:
-        settings.build.strict = True
-    if args.drafts:
-        settings.build.drafts = True
-    validate(settings, args.content / "site.toml")
-    return settings
+def list_components(out: TextIO) -> int:
+    """`build.py list`: the stages in build order, and every registered part with why it cannot run here."""
+    from . import registry
+    from .pipeline import STAGES
 
-
-def run_build(args: argparse.Namespace, reporter: Reporter, write: bool = True):
-    from .pipeline import BuildOptions, build
-
-    settings = settings_from_args(args)
-    options = BuildOptions(with_map=not args.no_map, relayout=args.relayout, write=write)
-    return build(args.content, args.out, settings, reporter, options)
-
-
-def print_summary(result, reporter: Reporter) -> None:
-    st = result.stats
-    cached = sum(h for h, _ in st.cache.values())
-    computed = sum(m for _, m in st.cache.values())
-    reporter.info(
-        f"built {result.out_dir}: {st.films} films, {st.keyframes} keyframes, {st.cues} cues, "
-        f"{st.pages} pages, {st.archive} archive images in {st.seconds:.2f} s"
-    )
-    detail = ", ".join(f"{stage} {h}/{h + m}" for stage, (h, m) in st.cache.items())
-    reporter.info(f"from cache: {cached} of {cached + computed} artifacts" + (f" ({detail})" if detail else ""))
-    if result.warnings:
-        reporter.info(f"{len(result.warnings)} warning(s) above")
+    print("stages, in build order (site.toml section; cache namespaces with their versions):", file=out)
+    for st in STAGES:
+        spaces = ", ".join(f"{name} v{version}" for name, version in st.namespaces) or "not cached"
+        section = f"[{st.section}]" if st.section else "-"
+        print(f"  {st.name:<10} {section:<12} {st.summary} ({spaces})", file=out)
+    for kind, summary in registry.KINDS.items():
+        print(f"\n{kind}s: {summary}", file=out)
+        for e in registry.entries(kind):
+            why = e.unavailable()
+            state = f"unavailable: {why}" if why else "available"
+            print(f"  {e.spec:<26} {e.summary} [{state}]", file=out)
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "build")
     args = make_parser().parse_args(argv)
+    if args.command == "list":
+        return list_components(sys.stdout)
     reporter = Reporter(quiet=args.quiet)
     try:
         if args.command == "serve":

@@ -171,26 +171,70 @@ def load_settings(site_dir: Path) -> Settings:
     return settings
 
 
+UPLOAD_CHUNK_QUANTUM = 256 * 1024  # YouTube's resumable uploads take chunks in multiples of 256 KiB
+
+
+def _device_ok(device: str) -> bool:
+    return device in ("cpu", "cuda", "auto") or (device.startswith("cuda:") and device[5:].isdigit())
+
+
+def _problems(settings: Settings) -> list[str]:
+    """Every inconsistent value of every section, one message each (empty when all is well)."""
+    from . import registry
+
+    k, s, c, m, y = settings.keyframes, settings.subtitles, settings.captions, settings.map, settings.youtube
+    out: list[str] = []
+
+    def need(ok: bool, message: str) -> None:
+        if not ok:
+            out.append(message)
+
+    def spec(kind: str, value: str, section: str) -> None:
+        try:
+            registry.resolve(kind, value)
+        except ConfigError as exc:
+            out.append(f"[{section}] {exc.message}")
+
+    need(0 < k.scene_threshold < 1, "[keyframes] scene_threshold must be between 0 and 1")
+    need(k.max_interval > 0 and 0 <= k.min_interval < k.max_interval, "[keyframes] needs 0 <= min_interval < max_interval")
+    need(k.thumb_width >= 16, "[keyframes] thumb_width must be at least 16")
+    need(2 <= k.jpeg_quality <= 31, "[keyframes] jpeg_quality must be between 2 (best) and 31")
+    need(0 < s.min_cue <= s.max_cue, "[subtitles] needs 0 < min_cue <= max_cue")
+    need(s.line_width >= 10 and s.max_lines >= 1, "[subtitles] line_width must be >= 10 and max_lines >= 1")
+    spec("captioner", c.captioner, "captions")
+    need(c.batch_size >= 1, "[captions] batch_size must be at least 1")
+    need(c.device in ("cpu", "cuda", "auto"), "[captions] device must be cpu, cuda or auto")
+    need(c.num_beams >= 1 and c.max_new_tokens >= 1, "[captions] num_beams and max_new_tokens must be at least 1")
+    spec("embedder", m.embedder, "map")
+    layouts = registry.names("layout")
+    unknown = [name for name in m.layouts if name not in layouts]
+    need(not unknown and bool(m.layouts),
+         f"[map] layouts: unknown {unknown or 'empty list'}; choose from {', '.join(layouts)}")
+    need(m.layout in layouts, f"[map] layout must be one of {', '.join(layouts)}, got {m.layout!r}")
+    need(m.neighbours >= 1 and m.batch_size >= 1 and m.pca_dims >= 2 and m.fit_sample >= 100 and m.refine_epochs >= 0,
+         "[map] needs neighbours >= 1, batch_size >= 1, pca_dims >= 2, fit_sample >= 100, refine_epochs >= 0")
+    need(m.umap_neighbors >= 2 and 0 <= m.umap_min_dist <= 1 and m.umap_epochs >= 0,
+         "[map] needs umap_neighbors >= 2, 0 <= umap_min_dist <= 1, umap_epochs >= 0")
+    need(m.tsne_perplexity > 0 and m.tsne_iter >= 1 and m.clusters >= 0,
+         "[map] needs tsne_perplexity > 0, tsne_iter >= 1, clusters >= 0")
+    need(_device_ok(m.device), "[map] device must be cpu, cuda or auto")
+    need(y.privacy in ("private", "unlisted", "public"), "[youtube] privacy must be private, unlisted or public")
+    need(y.player in ("self", "youtube", "both"), "[youtube] player must be self, youtube or both")
+    need(y.chunk_size >= UPLOAD_CHUNK_QUANTUM and y.chunk_size % UPLOAD_CHUNK_QUANTUM == 0,
+         f"[youtube] chunk_size must be a multiple of {UPLOAD_CHUNK_QUANTUM} (256 KiB), got {y.chunk_size}")
+    need(y.max_retries >= 0, "[youtube] max_retries must be 0 or more")
+    need(y.timeout > 0, "[youtube] timeout must be more than 0 seconds")
+    need(bool(settings.build.cache_dir.strip()), "[build] cache_dir must not be empty")
+    return out
+
+
 def validate(settings: Settings, path: Path | None = None) -> None:
-    k, s = settings.keyframes, settings.subtitles
-    if not 0 < k.scene_threshold < 1:
-        raise ConfigError("[keyframes] scene_threshold must be between 0 and 1", path)
-    if k.max_interval <= 0 or k.min_interval < 0 or k.min_interval >= k.max_interval:
-        raise ConfigError("[keyframes] needs 0 <= min_interval < max_interval", path)
-    if k.thumb_width < 16:
-        raise ConfigError("[keyframes] thumb_width must be at least 16", path)
-    if s.min_cue <= 0 or s.max_cue < s.min_cue:
-        raise ConfigError("[subtitles] needs 0 < min_cue <= max_cue", path)
-    if s.line_width < 10 or s.max_lines < 1:
-        raise ConfigError("[subtitles] line_width must be >= 10 and max_lines >= 1", path)
-    if settings.captions.batch_size < 1:
-        raise ConfigError("[captions] batch_size must be at least 1", path)
-    if settings.captions.device not in ("cpu", "cuda", "auto"):
-        raise ConfigError("[captions] device must be cpu, cuda or auto", path)
-    if settings.youtube.privacy not in ("private", "unlisted", "public"):
-        raise ConfigError("[youtube] privacy must be private, unlisted or public", path)
-    if settings.youtube.player not in ("self", "youtube", "both"):
-        raise ConfigError("[youtube] player must be self, youtube or both", path)
+    """All of the settings at once, before any work: the first problem is raised, the others listed
+    in its message, so one run shows every mistake in site.toml."""
+    problems = _problems(settings)
+    if problems:
+        more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})" if len(problems) > 1 else ""
+        raise ConfigError(problems[0] + more, path)
 
 
 def as_dict(obj: Any) -> dict[str, Any]:

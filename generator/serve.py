@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
+import os
 import threading
 import time
 from pathlib import Path
@@ -87,33 +88,40 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 
 
 def snapshot(roots: list[Path], ignore: set[Path]) -> dict[Path, tuple[int, int]]:
+    """(mtime, size) of every file under ``roots``, skipping hidden folders (the cache) and ``ignore``."""
     seen: dict[Path, tuple[int, int]] = {}
+    ignored = {str(p) for p in ignore}
     for root in roots:
         if not root.exists():
             continue
-        for p in root.rglob("*"):
-            if any(part.startswith(".") for part in p.relative_to(root).parts):
-                continue
-            if any(i in p.parents or i == p for i in ignore):
-                continue
-            try:
-                st = p.stat()
-            except OSError:
-                continue
-            seen[p] = (st.st_mtime_ns, st.st_size)
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if not d.startswith(".") and os.path.join(folder, d) not in ignored]
+            for name in files:
+                if name.startswith("."):
+                    continue
+                path = os.path.join(folder, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                seen[Path(path)] = (st.st_mtime_ns, st.st_size)
     return seen
 
 
 def serve(args: argparse.Namespace, reporter: Reporter) -> int:
-    from .cli import print_summary, run_build
+    from .runner import print_summary, run_build
 
     def rebuild() -> bool:
+        start = time.perf_counter()
         try:
-            print_summary(run_build(args, Reporter(quiet=args.quiet)), reporter)
-            return True
+            result = run_build(args, Reporter(quiet=args.quiet), in_process=True)
         except ElectricSpeechError as exc:
             reporter.info(f"error: {exc.oneline()} (still serving the previous build)")
             return False
+        print_summary(result, reporter)
+        r = result.stats.render
+        reporter.info(f"rebuilt in {time.perf_counter() - start:.3f} s ({r.rendered} page(s) rendered)")
+        return True
 
     if not rebuild() and not args.out.exists():
         return 1

@@ -606,7 +606,7 @@ class PublishSite:
         from pathlib import Path
 
         from generator.config import Settings
-        from generator.site.model import SiteModel
+        from generator.model import SiteModel
 
         self.fake = fake
         self.tmp = Path(tmp_path)
@@ -626,7 +626,7 @@ class PublishSite:
     def add_film(self, i: int, size: int) -> Any:
         import random
 
-        from generator.site.model import Film
+        from generator.model import Film
 
         slug = f"film-{i}"
         folder = self.content / "films" / slug

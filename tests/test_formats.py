@@ -1,5 +1,5 @@
 from generator.captions.formats import timestamp, to_srt, to_vtt
-from generator.site.model import Cue
+from generator.model import Cue
 from vtt_validator import validate_vtt
 
 

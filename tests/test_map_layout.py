@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generator.archive import layout as L
-from generator.archive.clusters import NO_LABEL, class_names, cluster_map, item_labels, name_clusters
+from generator.archive import geometry, lattice, placement
+from generator.archive.clusters import NO_LABEL, cluster_map, item_labels, name_clusters
 from generator.archive.mapdata import facet_codes, fnv1a, quantise
 from generator.archive.neighbours import all_neighbours, neighbours_of, recall_at_k
+from generator.models.vocabulary import class_names
 
 
 def _blobs(n: int, d: int = 20, k: int = 5, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -22,7 +23,7 @@ def _blobs(n: int, d: int = 20, k: int = 5, seed: int = 0) -> tuple[np.ndarray, 
 @pytest.mark.parametrize("n", [1, 2, 7, 64, 65, 1000])
 def test_grid_gives_every_item_its_own_cell(n):
     P = np.random.default_rng(n).normal(size=(n, 2)).astype(np.float32)
-    G, step = L.grid_layout(P)
+    G, step = lattice.grid_layout(P)
     cells = {(round(x / step, 3), round(y / step, 3)) for x, y in G}
     assert len(cells) == n
     assert np.abs(G).max() <= 1.0 + 1e-6
@@ -30,7 +31,7 @@ def test_grid_gives_every_item_its_own_cell(n):
 
 def test_grid_keeps_map_neighbours_together():
     X, labels = _blobs(900, d=2, k=4)
-    G, _ = L.grid_layout(X)
+    G, _ = lattice.grid_layout(X)
     # a blob's cells stay contiguous: most items' nearest grid cell holds an item of the same blob
     from scipy.spatial import cKDTree
 
@@ -43,17 +44,17 @@ def test_grid_keeps_map_neighbours_together():
     ("", None), ("undated", None), ("500 BC", -500),
 ])
 def test_parse_year(text, year):
-    got = L.parse_year(text)
+    got = lattice.parse_year(text)
     assert (got is None and year is None) or abs(got - year) < 1e-6
 
 
 def test_date_layout_orders_by_time_and_keeps_undated_apart():
     years = [1900.0, 1950.0, None, 1901.0, 1990.0, None]
-    P, unit, axis = L.date_layout(years, np.arange(6))
+    P, unit, axis = lattice.date_layout(years, np.arange(6))
     assert P[0, 0] < P[1, 0] < P[4, 0] < P[2, 0]
     assert P[2, 0] == P[5, 0] or abs(P[2, 0] - P[5, 0]) <= unit + 1e-6
     assert axis.ticks[-1][1] == "undated" and axis.ticks[0][1] in ("1900", "1900s")
-    assert L.find_date_column(["Title", "Date"]) == "Date" and L.find_date_column(["title"]) is None
+    assert lattice.find_date_column(["Title", "Date"]) == "Date" and lattice.find_date_column(["title"]) is None
 
 
 def test_place_new_moves_nothing_and_lands_near_similar_points():
@@ -63,7 +64,7 @@ def test_place_new_moves_nothing_and_lands_near_similar_points():
     before = P_old.copy()
     Xn, ln = _blobs(50, seed=0)  # same centres (same seed), new noise
     Xn = X[:50] + np.random.default_rng(2).normal(size=(50, X.shape[1])).astype(np.float32) * 0.1
-    Pn = L.place_new(X, P_old, Xn)
+    Pn = placement.place_new(X, P_old, Xn)
     assert np.array_equal(P_old, before)
     near = np.linalg.norm(Pn - P_old[:50], axis=1)
     assert np.median(near) < 0.5
@@ -71,14 +72,14 @@ def test_place_new_moves_nothing_and_lands_near_similar_points():
 
 def test_preservation_is_one_for_an_identity_map_and_low_for_noise():
     X, _ = _blobs(300, d=2)
-    assert L.preservation(X, X) == pytest.approx(1.0)
+    assert geometry.preservation(X, X) == pytest.approx(1.0)
     noise = np.random.default_rng(5).normal(size=(300, 2))
-    assert L.preservation(X, noise) < 0.2
+    assert geometry.preservation(X, noise) < 0.2
 
 
 def test_morton_order_is_a_permutation_keeping_regions_together():
     P = np.random.default_rng(0).uniform(size=(4096, 2)).astype(np.float32)
-    order = L.morton_order(P)
+    order = geometry.morton_order(P)
     assert sorted(order.tolist()) == list(range(4096))
     pages = P[order].reshape(64, 64, 2)
     extent = (pages.max(1) - pages.min(1)).max(1)
@@ -87,8 +88,8 @@ def test_morton_order_is_a_permutation_keeping_regions_together():
 
 def test_pca_projection_is_deterministic_and_chunked():
     X, _ = _blobs(500, d=64)
-    a = L.fit_pca(X, 10, seed=3)
-    b = L.fit_pca(X, 10, seed=3)
+    a = geometry.fit_pca(X, 10, seed=3)
+    b = geometry.fit_pca(X, 10, seed=3)
     assert np.allclose(a.project(X), b.project(X, chunk=7), atol=1e-4)
 
 
@@ -137,7 +138,7 @@ def test_data_helpers():
 def _nearest_free_reference(occupied: np.ndarray, step: float, anchors: np.ndarray) -> list[int]:
     """Brute force: squared cell distance from each anchor to the nearest cell free of the occupied
     points and of the cells given to earlier anchors, growing a square window until it holds one."""
-    off = L.lattice_offset(occupied, step)
+    off = lattice.lattice_offset(occupied, step)
     full = {tuple(c) for c in np.rint(occupied / step - off).astype(int).tolist()}
     out = []
     for ax, ay in np.rint(anchors / step - off).astype(int).tolist():
@@ -157,9 +158,9 @@ def _nearest_free_reference(occupied: np.ndarray, step: float, anchors: np.ndarr
 
 
 def _check_free_cells(G: np.ndarray, step: float, anchors: np.ndarray) -> np.ndarray:
-    F = L.free_cells_near(G, step, anchors)
+    F = lattice.free_cells_near(G, step, anchors)
     assert F.shape == anchors.shape and F.dtype == np.float32
-    off = L.lattice_offset(G, step)
+    off = lattice.lattice_offset(G, step)
     cells = np.concatenate([G, F]) / step - off
     assert np.abs(cells - np.rint(cells)).max() < 1e-3, "frames sit on the archive's lattice"
     keys = {tuple(c) for c in np.rint(cells).astype(int).tolist()}
@@ -176,11 +177,11 @@ def _check_free_cells(G: np.ndarray, step: float, anchors: np.ndarray) -> np.nda
 @pytest.mark.parametrize("n, frames", [(1, 3), (30, 12), (200, 40), (1000, 60)])
 def test_frames_get_the_nearest_free_grid_cells(n, frames):
     rng = np.random.default_rng(n)
-    G, step = L.grid_layout(rng.normal(size=(n, 2)).astype(np.float32))
+    G, step = lattice.grid_layout(rng.normal(size=(n, 2)).astype(np.float32))
     anchors = G[rng.integers(0, n, frames)]
     anchors[: frames // 3] = G[n // 2]  # several frames most similar to one image
     F = _check_free_cells(G, step, anchors)
-    assert np.array_equal(F, L.free_cells_near(G, step, anchors))  # deterministic
+    assert np.array_equal(F, lattice.free_cells_near(G, step, anchors))  # deterministic
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -188,7 +189,7 @@ def test_frames_get_the_nearest_free_timeline_cells(seed):
     rng = np.random.default_rng(seed)
     n = 300
     years = [float(y) if rng.random() > 0.1 else None for y in rng.normal(1920, 25, n).round()]
-    G, unit, _ = L.date_layout(years, np.arange(n))
+    G, unit, _ = lattice.date_layout(years, np.arange(n))
     anchors = G[rng.integers(0, n, 50)]
     F = _check_free_cells(G, unit, anchors)
     # the timeline has room between its columns and above short stacks: frames stay close
@@ -198,6 +199,6 @@ def test_frames_get_the_nearest_free_timeline_cells(seed):
 def test_lattice_offset_is_circular():
     step = 0.25
     P = np.array([[0.0, 0.125], [1e-7, 0.375], [-1e-7, 0.625], [0.5, -0.125]])
-    off = L.lattice_offset(P, step)
+    off = lattice.lattice_offset(P, step)
     assert min(off[0], 1 - off[0]) < 1e-5 and off[1] == pytest.approx(0.5)
-    assert L.free_cells_near(P, step, np.zeros((0, 2))).shape == (0, 2)
+    assert lattice.free_cells_near(P, step, np.zeros((0, 2))).shape == (0, 2)

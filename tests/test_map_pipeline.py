@@ -16,11 +16,11 @@ import synth  # noqa: E402
 
 from generator.archive.embed import register_embedder  # noqa: E402
 from generator.archive.scan import scan_archive  # noqa: E402
-from generator.archive.stage import build_map  # noqa: E402
+from generator.stages.map import build_map  # noqa: E402
 from generator.cache import Cache  # noqa: E402
 from generator.config import Settings  # noqa: E402
 from generator.reporter import Reporter  # noqa: E402
-from generator.site.model import Film, Keyframe, SiteModel  # noqa: E402
+from generator.model import Film, Keyframe, SiteModel  # noqa: E402
 
 register_embedder("colour", "synth:ColourEmbedder")
 MAP_STAGES = ("map-thumb", "map-layout", "map-neighbours", "map-clusters", "map-regions", "map-atlas")

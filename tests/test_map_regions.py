@@ -6,10 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from generator.archive.clusters import (SEP, class_names, name_regions, region_assignments, region_levels,
-                                        regions_manifest)
-from generator.archive.stage import _cached_array
+from generator.archive.clusters import (
+    REGIONS_VERSION,
+    SEP,
+    name_regions,
+    region_assignments,
+    region_levels,
+    regions_manifest,
+)
 from generator.cache import Cache
+from generator.models.vocabulary import class_names
 
 
 def _blobs2d(n: int, k: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -118,7 +124,8 @@ def test_region_assignments_are_cached(tmp_path):
         calls.append(1)
         return region_assignments(P, region_levels(len(P)), 0)
 
-    first = _cached_array(cache, "map-regions", "k1", compute)
-    second = _cached_array(cache, "map-regions", "k1", compute)
+    ns = cache.namespace("map-regions", REGIONS_VERSION)
+    first = ns.cached("k1", compute)
+    second = ns.cached("k1", compute)
     assert len(calls) == 1 and np.array_equal(first, second)
     assert cache.hits["map-regions"] == 1 and cache.misses["map-regions"] == 1

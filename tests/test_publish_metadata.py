@@ -11,7 +11,7 @@ from generator.config import Settings
 from generator.publish.metadata import (MAX_DESCRIPTION_BYTES, caption_payload, markdown_to_plain,
                                         truncate_bytes, youtube_description, youtube_tags, youtube_title)
 from generator.publish.quota import QuotaTally, _USPacific, next_reset
-from generator.site.model import Film
+from generator.model import Film
 
 
 def _film(**kw) -> Film:

@@ -9,12 +9,14 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 import pytest
-
 from browser.site_fixtures import HOSTILE, make_film, make_site
+
 from generator.config import Settings
-from generator.site.model import Film
+from generator.model import Film
 from generator.site.output import OutputTree
-from generator.site.render import clock, date_label, iso_duration, render_site, render_template, short_duration
+from generator.site.render import render_site, render_template
+from generator.site.views import date_label
+from generator.timefmt import clock, iso_duration, short_duration
 
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt; &#34;&amp;&#39;"
 URL_ATTRS = {"href", "src", "poster"}

@@ -7,7 +7,7 @@ import numba
 import numpy as np
 import pytest
 
-from generator.archive import layout as L
+from generator.archive import geometry, placement, scatter
 from generator.archive import umap_refine as R
 
 
@@ -89,14 +89,14 @@ def test_numbering_by_position_does_not_drag_the_map(world, monkeypatch):
 def test_refinement_keeps_more_neighbourhoods_than_its_start(world):
     Y, g, P0, _ = world
     P = R.optimise(P0, g, 100, 42, learning_rate=R.REFINE_RATE)
-    start, after = L.preservation(Y, P0), L.preservation(Y, P)
+    start, after = geometry.preservation(Y, P0), geometry.preservation(Y, P)
     assert np.isfinite(P).all()
     assert after > start + 0.05, (start, after)
 
 
 def test_umap_layout_above_the_fit_sample_refines_every_point():
     Y = _manifold(1500, seed=3)
-    p = L.LayoutParams(fit_sample=300, umap_epochs=60, refine_epochs=60)
+    p = scatter.LayoutParams(fit_sample=300, umap_epochs=60, refine_epochs=60)
     seen: list[int] = []
 
     def wrap(it, desc):
@@ -105,19 +105,19 @@ def test_umap_layout_above_the_fit_sample_refines_every_point():
             seen.append(e)
             yield e
 
-    P = L.umap_layout(Y, p, wrap)
+    P = scatter.umap_layout(Y, p, wrap)
     assert P.shape == (1500, 2) and np.isfinite(P).all()
     assert seen == list(range(60))
-    assert np.array_equal(P, L.umap_layout(Y, p))  # reproducible
-    filled = L.umap_layout(Y, L.LayoutParams(fit_sample=300, umap_epochs=60, refine_epochs=0))
-    assert L.preservation(Y, P) > L.preservation(Y, filled)
+    assert np.array_equal(P, scatter.umap_layout(Y, p))  # reproducible
+    filled = scatter.umap_layout(Y, scatter.LayoutParams(fit_sample=300, umap_epochs=60, refine_epochs=0))
+    assert geometry.preservation(Y, P) > geometry.preservation(Y, filled)
 
 
 @pytest.mark.parametrize("n, sizes", [(40_000, [40_000]), (100_000, [50_000, 100_000]),
                                       (1_000_000, [50_000, 200_000, 1_000_000]),
                                       (3_000_000, [50_000, 200_000, 800_000, 3_000_000])])
 def test_umap_levels_are_nested_and_end_with_everything(n, sizes):
-    levels = L.umap_levels(n, 50_000, 42)
+    levels = scatter.umap_levels(n, 50_000, 42)
     assert [len(x) for x in levels] == sizes
     for coarse, fine in zip(levels, levels[1:]):
         assert np.isin(coarse, fine).all()
@@ -126,20 +126,20 @@ def test_umap_levels_are_nested_and_end_with_everything(n, sizes):
 
 def test_new_points_move_towards_their_neighbours_and_nothing_else_moves():
     Y = _manifold(3000, seed=5)
-    p = L.LayoutParams(fit_sample=3000, umap_epochs=60)
+    p = scatter.LayoutParams(fit_sample=3000, umap_epochs=60)
     old, new = np.arange(2900), np.arange(2900, 3000)
-    P_old = L.normalise_positions(L.umap_layout(Y[old], p))
+    P_old = geometry.normalise_positions(scatter.umap_layout(Y[old], p))
     kept = P_old.copy()
-    start = L.place_new(Y[old], P_old, Y[new])
-    placed = L.place_into("umap", Y[old], P_old, Y[new], 42)
+    start = placement.place_new(Y[old], P_old, Y[new])
+    placed = placement.place_into("umap", Y[old], P_old, Y[new], 42)
     assert np.array_equal(P_old, kept)
     assert placed.shape == (100, 2) and np.isfinite(placed).all()
-    assert np.array_equal(placed, L.place_into("umap", Y[old], P_old, Y[new], 42))
-    assert np.array_equal(L.place_into("tsne", Y[old], P_old, Y[new], 42), start)
+    assert np.array_equal(placed, placement.place_into("umap", Y[old], P_old, Y[new], 42))
+    assert np.array_equal(placement.place_into("tsne", Y[old], P_old, Y[new], 42), start)
 
     def kept_share(P_new: np.ndarray) -> float:
         Pall = np.concatenate([P_old, P_new])
-        _, hi = L.knn_search(Y, Y[new], 11)
+        _, hi = geometry.knn_search(Y, Y[new], 11)
         from scipy.spatial import cKDTree
 
         _, lo = cKDTree(Pall).query(Pall[new], 11)

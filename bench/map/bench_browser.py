@@ -25,7 +25,6 @@ import http.server
 import json
 import os
 import shutil
-import statistics
 import sys
 import tempfile
 import threading
@@ -43,11 +42,11 @@ def make_site(n: int, out: Path) -> None:
     from PIL import Image
 
     import synth
-    from generator.archive import layout as L
+    from generator.archive import geometry, lattice
     from generator.archive.atlas import LEVELS, AtlasLevel, render_page
     from generator.archive.mapdata import LayerData, write_layer, write_manifest
     from generator.config import Settings
-    from generator.site.model import SiteModel
+    from generator.model import SiteModel
     from generator.site.output import OutputTree
     from generator.site.render import add_assets, render_template
 
@@ -56,10 +55,10 @@ def make_site(n: int, out: Path) -> None:
     centres = rng.normal(size=(k, 2)) * 3
     c = rng.integers(0, k, n)
     P = (centres[c] + rng.normal(size=(n, 2)) * 0.25).astype(np.float32)
-    P = L.normalise_positions(P)
-    order = L.morton_order(P)
+    P = geometry.normalise_positions(P)
+    order = geometry.morton_order(P)
     P, c = P[order], c[order]
-    G, gstep = L.grid_layout(P)
+    G, gstep = lattice.grid_layout(P)
     palette = (rng.uniform(40, 230, size=(k, 3))).astype(np.uint8)
     tiles = [Image.fromarray(synth.synth_image(i, 64)) for i in range(64)]
     levels = [AtlasLevel(cell) for cell in LEVELS]
@@ -84,7 +83,7 @@ def make_site(n: int, out: Path) -> None:
     tree = OutputTree()
     entry = write_layer(tree, "map/data/archive/", layer, levels)
     manifest = {"format": 1, "version": "bench", "title": "bench", "embedder": "synthetic",
-                "layouts": [{"name": "umap", "label": "UMAP", "size": L.point_size(P), "score": None, "axis": []},
+                "layouts": [{"name": "umap", "label": "UMAP", "size": geometry.point_size(P), "score": None, "axis": []},
                             {"name": "grid", "label": "Grid", "size": gstep, "score": None, "axis": []}],
                 "default_layout": "umap", "layers": {"archive": entry},
                 "clusters": [{"id": j, "name": f"cluster {j}", "size": int((c % 40 == j).sum()),

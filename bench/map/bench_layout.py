@@ -47,7 +47,7 @@ from typing import Iterator
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from generator.archive import layout as L  # noqa: E402
+from generator.archive import geometry, placement, scatter  # noqa: E402
 
 LATENT = 4  # latent coordinates per item (families use the first 2-4)
 HIDDEN = 64  # 64-d "semantic" space, then ReLU'd random projection to the CNN's 1280 dims (as before)
@@ -68,7 +68,7 @@ def synthetic_embeddings(n: int, d: int = 1280, clusters: int = 200, seed: int =
         c = rng.integers(0, clusters, m)
         z = centres[c] + rng.normal(size=(m, 64)).astype(np.float32)
         x = np.maximum(z @ basis + rng.normal(size=(m, d)).astype(np.float32) * 0.05, 0)
-        yield L.l2_normalise(x)
+        yield geometry.l2_normalise(x)
 
 
 # ------------------------------------------------------------------------------ the realistic generator
@@ -214,7 +214,7 @@ def generate(kind: str, n: int, seed: int) -> Data:
     return Data(raw=raw, family=np.concatenate(fams), z=np.concatenate(zs))
 
 
-def project(pca: L.PCAModel, raw: list[np.ndarray]) -> np.ndarray:
+def project(pca: geometry.PCAModel, raw: list[np.ndarray]) -> np.ndarray:
     return np.concatenate([pca.project(c.astype(np.float32)) for c in raw])
 
 
@@ -265,8 +265,8 @@ class References:
 
 def references(data: Data, Y: np.ndarray, k: int = 10, sample: int = 2000) -> tuple[References, dict[str, float]]:
     n = len(Y)
-    q = L._sample(n, sample, 0)
-    d2, idx = L.knn_search(Y, Y[q], k + 1)
+    q = geometry.sample_rows(n, sample, 0)
+    d2, idx = geometry.knn_search(Y, Y[q], k + 1)
     pca_nb = without_self(idx, q, k)
     stats = {"local_id": local_id(np.stack([row[i != qq][:k] for row, i, qq in zip(d2, idx, q)]))}
     lat = None
@@ -277,7 +277,7 @@ def references(data: Data, Y: np.ndarray, k: int = 10, sample: int = 2000) -> tu
     raw = None
     if n <= 200_000:
         X = data.raw_f32()
-        _, ridx = L.knn_search(X, X[q], k + 1)
+        _, ridx = geometry.knn_search(X, X[q], k + 1)
         raw = without_self(ridx, q, k)
         stats["raw_recall"] = overlap(pca_nb, raw)
         del X
@@ -330,10 +330,10 @@ def main() -> None:
     data = generate(a.generator, n, 0)
     print(f"generate            {time.perf_counter() - t:7.1f} s   peak RSS {peak_rss_gb():.2f} GB"
           f"   (raw held as float16, {sum(c.nbytes for c in data.raw) / 1e9:.2f} GB)")
-    params = L.LayoutParams(umap_epochs=a.epochs or None)
+    params = scatter.LayoutParams(umap_epochs=a.epochs or None)
     t = time.perf_counter()
     fit_rows = min(n, params.fit_sample)  # rows are i.i.d., so the first 50k are a random sample
-    pca = L.fit_pca(data.raw_f32(fit_rows), params.pca_dims, params.seed, params.fit_sample)
+    pca = geometry.fit_pca(data.raw_f32(fit_rows), params.pca_dims, params.seed, params.fit_sample)
     Y = project(pca, data.raw)
     t_pca = time.perf_counter() - t
     print(f"PCA-50 (fit 50k)    {t_pca:7.1f} s   peak RSS {peak_rss_gb():.2f} GB")
@@ -353,22 +353,22 @@ def main() -> None:
     print(f"numba warm-up       {t_warm:7.1f} s   (UMAP's JIT compile, paid once per build process; excluded below "
           "so both UMAP settings are timed warm)")
     t = time.perf_counter()
-    P = L.umap_layout(Y, params)
+    P = scatter.umap_layout(Y, params)
     t_umap = time.perf_counter() - t
-    score = L.preservation(Y, P, 10, 2000, 0)
+    score = geometry.preservation(Y, P, 10, 2000, 0)
     ours = scores(refs, P)
     assert abs(ours["pca"] - score) < 1e-9, (ours["pca"], score)  # same metric as the pipeline's
     print(f"UMAP (ours)         {t_umap:7.1f} s   peak RSS {peak_rss_gb():.2f} GB   {fmt_scores(ours)}"
           f"   (PCA + UMAP {t_pca + t_umap:.1f} s; with the compile {t_pca + t_warm + t_umap:.1f} s)")
     fitted = np.zeros(n, bool)
-    fitted[L.umap_levels(n, params.fit_sample, params.seed)[0]] = True  # the rows umap-learn fits on
+    fitted[scatter.umap_levels(n, params.fit_sample, params.seed)[0]] = True  # the rows umap-learn fits on
     split = scores(refs, P, fitted=fitted)
     if "pca_fitted" in split:
         print(f"  preservation@10 of the {fitted.sum():,} items UMAP was fitted on {split['pca_fitted']:.3f}, of the "
               f"{n - fitted.sum():,} others {split['pca_placed']:.3f}")
     if a.full_fit and n > params.fit_sample:
         t = time.perf_counter()
-        Pf = L.umap_layout(Y, L.LayoutParams(fit_sample=n, umap_epochs=a.epochs or None))
+        Pf = scatter.umap_layout(Y, scatter.LayoutParams(fit_sample=n, umap_epochs=a.epochs or None))
         t_full = time.perf_counter() - t
         full = scores(refs, Pf)
         print(f"UMAP (ours, fit all){t_full:7.1f} s   peak RSS {peak_rss_gb():.2f} GB   {fmt_scores(full)}   "
@@ -378,7 +378,7 @@ def main() -> None:
         del Pf
     if a.tsne:
         t = time.perf_counter()
-        T = L.tsne_layout(Y, params)
+        T = scatter.tsne_layout(Y, params)
         t_tsne = time.perf_counter() - t
         ts = scores(refs, T)
         print(f"t-SNE (openTSNE)    {t_tsne:7.1f} s   peak RSS {peak_rss_gb():.2f} GB   {fmt_scores(ts)}")
@@ -421,7 +421,7 @@ def warm_up(Y: np.ndarray, pixplot: bool) -> None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            L.umap_layout(small, L.LayoutParams(fit_sample=5000, umap_epochs=10, refine_epochs=2))
+            scatter.umap_layout(small, scatter.LayoutParams(fit_sample=5000, umap_epochs=10, refine_epochs=2))
     finally:
         umap_refine.EXACT_KNN = exact
     with warnings.catch_warnings():
@@ -433,27 +433,27 @@ def warm_up(Y: np.ndarray, pixplot: bool) -> None:
                       n_epochs=10).fit_transform(small)
 
 
-def add_new(kind: str, data: Data, pca: L.PCAModel, Y: np.ndarray, P: np.ndarray, m: int = 1000) -> None:
+def add_new(kind: str, data: Data, pca: geometry.PCAModel, Y: np.ndarray, P: np.ndarray, m: int = 1000) -> None:
     """1,000 new images of the same world (another sample seed) placed into the N-image map, as a later
     build does: projected with the map's PCA, then :func:`layout.place_into` (beside their nearest
     neighbours, then UMAP's objective with every old point fixed), on the stored (normalised) map."""
     n = len(Y)
-    P = L.normalise_positions(P)
+    P = geometry.normalise_positions(P)
     new = generate(kind, m, 7)
     before = P.copy()
     t = time.perf_counter()
     Y_new = project(pca, new.raw)
-    P_new = L.place_into("umap", Y, P, Y_new, 42)
+    P_new = placement.place_into("umap", Y, P, Y_new, 42)
     t_add = time.perf_counter() - t
     moved = not np.array_equal(before, P)
     Yall = np.concatenate([Y, Y_new])
     Pall = np.concatenate([P, P_new])
     # the new points' neighbourhoods, against the same measure for as many old points (same full map)
     q_new = np.arange(n, n + m)
-    q_old = L._sample(n, m, 0)
+    q_old = geometry.sample_rows(n, m, 0)
     res = {}
     for name, q in (("new", q_new), ("old", q_old)):
-        _, idx = L.knn_search(Yall, Yall[q], 11)
+        _, idx = geometry.knn_search(Yall, Yall[q], 11)
         from scipy.spatial import cKDTree
 
         _, lo = cKDTree(Pall).query(Pall[q], 11)

@@ -47,7 +47,7 @@ def hnsw(Y: np.ndarray, k: int, M: int, ef_construction: int, ef_searches: list[
 def main() -> None:
     from bench_layout import realistic_embeddings, synthetic_embeddings
 
-    from generator.archive import layout as L
+    from generator.archive import geometry
     from generator.archive.neighbours import all_neighbours, recall_at_k
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -67,7 +67,7 @@ def main() -> None:
                 continue
             first = np.concatenate(head)
             head = []
-            pca = L.fit_pca(first, 50, 42)
+            pca = geometry.fit_pca(first, 50, 42)
             parts.append(pca.project(first))
         else:
             parts.append(pca.project(chunk))

@@ -60,9 +60,9 @@ def main() -> None:
     from bench_layout import References, fmt_scores, latent_neighbours, local_id, overlap, peak_rss_gb, scores
     from bench_layout import warm_up, without_self
 
-    from generator.archive import layout as L
+    from generator.archive import geometry, scatter
     from generator.archive.embed import EmbeddingStore, create_embedder, embed_missing
-    from generator.archive.stage import layout_params
+    from generator.archive.layout_base import layout_params
     from generator.cache import Cache
     from generator.config import MapSettings
     from generator.reporter import Reporter
@@ -100,18 +100,18 @@ def main() -> None:
                   f"(pipeline: decode+preprocess thread, forward, store; model load {t_load:.1f} s excluded)")
         else:
             print(f"embed: all {n:,} embeddings from the cache in {work} (no throughput measured)")
-        F = L.l2_normalise(store.features(keys))
+        F = geometry.l2_normalise(store.features(keys))
 
         params = layout_params(MapSettings())
         t = time.perf_counter()
-        pca = L.fit_pca(F, params.pca_dims, params.seed, params.fit_sample)
+        pca = geometry.fit_pca(F, params.pca_dims, params.seed, params.fit_sample)
         Y = pca.project(F)
         t_pca = time.perf_counter() - t
 
-        q = L._sample(n, 2000, 0)
-        d2, idx = L.knn_search(Y, Y[q], 11)
+        q = geometry.sample_rows(n, 2000, 0)
+        d2, idx = geometry.knn_search(Y, Y[q], 11)
         pca_nb = without_self(idx, q, 10)
-        _, ridx = L.knn_search(F, F[q], 11)
+        _, ridx = geometry.knn_search(F, F[q], 11)
         raw_nb = without_self(ridx, q, 10)
         lat_nb = latent_neighbours(fams, lat, q, 10)
         lid = local_id(np.stack([row[i != qq][:10] for row, i, qq in zip(d2, idx, q)]))
@@ -129,10 +129,10 @@ def main() -> None:
         print(f"numba warm-up        {time.perf_counter() - t:7.1f} s   (excluded from the timings below)")
 
         t = time.perf_counter()
-        P = L.umap_layout(Y, params)
+        P = scatter.umap_layout(Y, params)
         t_ours = time.perf_counter() - t + t_pca
         ours = scores(refs, P)
-        assert abs(ours["pca"] - L.preservation(Y, P, 10, 2000, 0)) < 1e-9
+        assert abs(ours["pca"] - geometry.preservation(Y, P, 10, 2000, 0)) < 1e-9
         print(f"UMAP (ours)          {t_ours:7.1f} s   {fmt_scores(ours).replace('latent', 'params')}   "
               f"(PCA-{params.pca_dims}, n_neighbors {params.umap_neighbors}, min_dist {params.umap_min_dist})")
 
@@ -150,7 +150,7 @@ def main() -> None:
               f"{ours['latent']:.3f} vs {pix['latent']:.3f}")
         if not a.no_tsne:
             t = time.perf_counter()
-            T = L.tsne_layout(Y, params)
+            T = scatter.tsne_layout(Y, params)
             t_tsne = time.perf_counter() - t + t_pca
             ts = scores(refs, T)
             print(f"t-SNE (openTSNE)     {t_tsne:7.1f} s   {fmt_scores(ts).replace('latent', 'params')}")

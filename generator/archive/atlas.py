@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from ..cache import Cache, atomic_write_bytes, hash_parts
+from ..cache import Cache, atomic_write_bytes
 from ..reporter import Reporter
 
 ATLAS_STAGE = "map-atlas"
@@ -69,21 +69,21 @@ def render_page(level: AtlasLevel, start: int, count: int, cell_image: CellSourc
 def build_pages(level: AtlasLevel, keys: Sequence[str], cell_image: CellSource, cache: Cache,
                 reporter: Reporter, desc: str = "atlas") -> list[Path]:
     """Cached pages for items in the given order (``keys`` identify the images, for the cache)."""
+    ns = cache.namespace(ATLAS_STAGE, ATLAS_VERSION)
     n = len(keys)
     jobs = []
     for p in range(level.pages_for(n)):
         start = p * level.per_page
         count = min(level.per_page, n - start)
-        key = hash_parts(ATLAS_STAGE, ATLAS_VERSION, level.cell, level.page, list(keys[start:start + count]))
-        jobs.append((cache.path(ATLAS_STAGE, key, ".jpg"), start, count))
+        key = ns.key(level.cell, level.page, list(keys[start:start + count]))
+        jobs.append((ns.path(key, ".jpg"), start, count))
     todo = [j for j in jobs if not j[0].exists()]
-    for _ in range(len(jobs) - len(todo)):
-        cache._count(ATLAS_STAGE, True)
+    ns.hit(len(jobs) - len(todo))
 
     def make(job: tuple[Path, int, int]) -> None:
         path, start, count = job
         atomic_write_bytes(path, render_page(level, start, count, cell_image))
-        cache._count(ATLAS_STAGE, False)
+        ns.miss()
 
     if todo:
         with ThreadPoolExecutor(max_workers=2) as pool:

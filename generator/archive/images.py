@@ -132,8 +132,9 @@ def _jpeg(im: Any) -> bytes:
 
 def make_thumb(path: Path, cache: Cache) -> Thumb:
     """The cached thumbnails of one image (computing them on a miss)."""
-    key = cache.key(THUMB_STAGE, THUMB_VERSION, cache.file_hash(path), LARGE_SIZE, CELL_SIZE, MAX_PIXELS)
-    stored = cache.read_json(THUMB_STAGE, key)
+    ns = cache.namespace(THUMB_STAGE, THUMB_VERSION)
+    key = ns.key(cache.file_hash(path), LARGE_SIZE, CELL_SIZE, MAX_PIXELS)
+    stored = ns.get_json(key)
     if isinstance(stored, dict) and "ok" in stored:
         t = Thumb(key=key, ok=bool(stored["ok"]), error=str(stored.get("error", "")),
                   width=int(stored.get("width", 0)), height=int(stored.get("height", 0)),
@@ -141,7 +142,7 @@ def make_thumb(path: Path, cache: Cache) -> Thumb:
                   notes=list(stored.get("notes", [])), cell_size=tuple(stored.get("cell_size", (0, 0))))  # type: ignore[arg-type]
         if not t.ok:
             return t
-        t.large, t.cell = cache.path(THUMB_STAGE, key, ".jpg"), cache.path(THUMB_STAGE, key, "-cell.jpg")
+        t.large, t.cell = ns.path(key, ".jpg"), ns.path(key, "-cell.jpg")
         if t.large.exists() and t.cell.exists():
             return t
     Image = _pil()
@@ -149,19 +150,19 @@ def make_thumb(path: Path, cache: Cache) -> Thumb:
         im, info = open_rgb(path)
     except MediaError as exc:
         record = {"ok": False, "error": exc.message}
-        cache.write_json(THUMB_STAGE, key, record)
+        ns.put_json(key, record)
         return Thumb(key=key, ok=False, error=exc.message)
     large = im.copy()
     large.thumbnail((LARGE_SIZE, LARGE_SIZE), Image.LANCZOS, reducing_gap=2.0)
     cell = large.copy()
     cell.thumbnail((CELL_SIZE, CELL_SIZE), Image.LANCZOS)
     r, g, b = cell.resize((1, 1), Image.BOX).getpixel((0, 0))
-    large_path, cell_path = cache.path(THUMB_STAGE, key, ".jpg"), cache.path(THUMB_STAGE, key, "-cell.jpg")
+    large_path, cell_path = ns.path(key, ".jpg"), ns.path(key, "-cell.jpg")
     atomic_write_bytes(large_path, _jpeg(large))
     atomic_write_bytes(cell_path, _jpeg(cell))
     record = {"ok": True, "width": info["width"], "height": info["height"], "format": info["format"],
               "color": [int(r), int(g), int(b)], "notes": info["notes"], "cell_size": list(cell.size)}
-    cache.write_json(THUMB_STAGE, key, record)  # written last: the record is the commit marker
+    ns.put_json(key, record)  # written last: the record is the commit marker
     return Thumb(key=key, ok=True, width=info["width"], height=info["height"], format=info["format"],
                  color=(int(r), int(g), int(b)), notes=info["notes"], large=large_path, cell=cell_path,
                  cell_size=cell.size)

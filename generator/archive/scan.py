@@ -13,7 +13,7 @@ import unicodedata
 from pathlib import Path
 
 from ..reporter import Reporter
-from ..site.model import ArchiveItem
+from ..model import ArchiveItem
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".gif", ".bmp"}
 METADATA_FILE = "metadata.csv"

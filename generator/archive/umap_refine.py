@@ -24,6 +24,8 @@ from typing import Callable, Iterable
 import numba
 import numpy as np
 
+from .geometry import knn_search, morton_order
+
 EpochWrap = Callable[[Iterable[int]], Iterable[int]]  # e.g. a progress bar around the epochs
 REFINE_RATE = 0.1  # learning rate of the refinement: the start is already close, UMAP's 1.0 would scatter it
 
@@ -45,8 +47,6 @@ def knn_graph(Y: np.ndarray, k: int, seed: int, jobs: int = 2) -> tuple[np.ndarr
     Y = np.ascontiguousarray(Y, np.float32)
     k = min(k, len(Y))
     if len(Y) <= EXACT_KNN:
-        from .layout import knn_search
-
         d2, idx = knn_search(Y, Y, k)
         return idx.astype(np.int32), np.sqrt(np.maximum(d2, 0)).astype(np.float32)
     from pynndescent import NNDescent
@@ -129,7 +129,6 @@ def ab_params(min_dist: float, spread: float = 1.0) -> tuple[float, float]:
 
 
 def _z_order(P: np.ndarray) -> np.ndarray:
-    from .layout import morton_order
 
     return morton_order(P)
 
@@ -258,7 +257,6 @@ def refine_new(Y_old: np.ndarray, P_old: np.ndarray, Y_new: np.ndarray, P_new: n
     """New points moved by UMAP's objective towards their nearest neighbours (old and new) while every old
     point stays where it is. Positions are in the stored, normalised units. ``old_knn``: (squared
     distances, indices) of the new points' n_neighbors nearest old points, when already searched."""
-    from .layout import knn_search
 
     n, m = len(Y_old), len(Y_new)
     if m == 0 or n + m <= n_neighbors:

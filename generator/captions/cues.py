@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from ..config import SubtitleSettings
-from ..site.model import Cue
+from ..model import Cue
 
 ELLIPSIS = "\u2026"
 

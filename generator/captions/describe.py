@@ -29,7 +29,7 @@ from .base import Captioner
 from .faces import Faces, detection_image, find_faces
 from .faces import available as faces_available
 from .scene import SCENE_VERSION, Scene, colour_phrase, light_phrase, light_words, sky_backdrop
-from .vocabulary import (ANIMAL, DRINK, FOOD, LANDSCAPE, OBJECT, PERSON, PLACE, PLANT, TEXT, VEHICLE,
+from ..models.vocabulary import (ANIMAL, DRINK, FOOD, LANDSCAPE, OBJECT, PERSON, PLACE, PLANT, TEXT, VEHICLE,
                          VOCABULARY_VERSION, WORN, Concept, specific_noun, vocabulary)
 
 if TYPE_CHECKING:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..site.model import Cue
+from ..model import Cue
 
 
 def _ms(seconds: float) -> int:

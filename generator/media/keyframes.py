@@ -45,7 +45,7 @@ from ..cache import Cache, atomic_write_json
 from ..config import KeyframeSettings
 from ..errors import MediaError
 from ..reporter import Reporter
-from ..site.model import Keyframe, VideoInfo
+from ..model import Keyframe, VideoInfo
 from .ffmpeg_bin import FFmpegTools
 from .probe import ffmpeg_input, main_video_stream
 
@@ -286,7 +286,7 @@ def extract_keyframes(path: Path, info: VideoInfo, settings: KeyframeSettings, t
 
 def cache_key(path: Path, settings: KeyframeSettings, cache: Cache) -> str:
     params: dict[str, Any] = asdict(settings)
-    return cache.key(STAGE, STAGE_VERSION, cache.file_hash(path), params)
+    return cache.namespace(STAGE, STAGE_VERSION).key(cache.file_hash(path), params)
 
 
 def _read_index(folder: Path) -> dict[str, Any] | None:
@@ -306,11 +306,12 @@ def keyframes_cached(path: Path, info: VideoInfo, settings: KeyframeSettings, to
 
     The artifact is a cache folder with the JPEGs and index.json; Keyframe.image points into it.
     """
+    ns = cache.namespace(STAGE, STAGE_VERSION)
     key = cache_key(path, settings, cache)
-    folder = cache.path(STAGE, key)
-    index = _read_index(folder) if cache.exists(STAGE, key, "/" + INDEX) else None
+    folder = ns.path(key)
+    index = _read_index(folder) if ns.has(key, "/" + INDEX) else None
     if index is None:
-        with cache.new_dir(STAGE, key) as tmp:
+        with ns.new_dir(key) as tmp:
             result = _extract(path, info, settings, tools, tmp, reporter)
             index = {"frames": [list(f) for f in result.frames], "warnings": result.warnings,
                      "decoded_until": result.decoded_until, "version": STAGE_VERSION}

@@ -5,7 +5,7 @@ the same facts are read from the report ``ffmpeg -i`` prints; that report rounds
 1/100 s and gives no exact frame-rate fractions, which is enough for keyframes and subtitles.
 
 Both paths build the same ffprobe-shaped dict, and one interpreter turns it into a
-:class:`~generator.site.model.VideoInfo`, so the rules (which stream is the film, what counts as
+:class:`~generator.model.VideoInfo`, so the rules (which stream is the film, what counts as
 variable frame rate, how rotation is normalised) live in one place.
 
 Rotation: ``VideoInfo.rotation`` is the clockwise angle a player turns the picture, as ffmpeg's own
@@ -26,9 +26,10 @@ from typing import Any
 
 from ..cache import Cache
 from ..errors import MediaError
-from ..site.model import StreamInfo, VideoInfo
+from ..model import StreamInfo, VideoInfo
 from .ffmpeg_bin import FFmpegTools
 
+STAGE = "probe"
 STAGE_VERSION = 1
 
 # Frame rates closer than this (relative) count as constant; timestamps rounded to the container's
@@ -293,13 +294,14 @@ def probe_cached(path: Path, tools: FFmpegTools, cache: Cache) -> VideoInfo:
     _check_file(path)
     # the fallback parser reads rounded values, so its results are kept apart from ffprobe's
     method = "ffprobe" if tools.ffprobe else "ffmpeg-banner"
-    key = cache.key("probe", STAGE_VERSION, cache.file_hash(path), method)
-    stored = cache.read_json("probe", key)
+    ns = cache.namespace(STAGE, STAGE_VERSION)
+    key = ns.key(cache.file_hash(path), method)
+    stored = ns.get_json(key)
     if stored is not None:
         try:
             return info_from_json(stored)
         except (KeyError, TypeError, ValueError):
             pass  # an artifact from an incompatible build: probe again
     info = probe(path, tools)
-    cache.write_json("probe", key, info_to_json(info))
+    ns.put_json(key, info_to_json(info))
     return info

@@ -12,14 +12,13 @@ import sys
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from ..config import Settings
+from ..config import Settings, validate
 from ..errors import ConfigError, ContentError, PublishError
-from ..site.model import Film
+from ..model import Film
 from .ledger import Ledger, ledger_path, publish_lock
 from .plan import PublishPlan, make_plan
 from .quota import COSTS, UPLOAD_METHOD, QuotaTally, describe_reset
 
-CHUNK_QUANTUM = 256 * 1024  # resumable uploads require chunks in multiples of 256 KiB
 
 
 def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
@@ -87,16 +86,6 @@ def select_films(films: list[Film], only: list[str] | None) -> list[Film]:
     return chosen
 
 
-def check_settings(settings: Settings) -> None:
-    yt = settings.youtube
-    if yt.chunk_size < CHUNK_QUANTUM or yt.chunk_size % CHUNK_QUANTUM:
-        raise ConfigError(f"[youtube] chunk_size must be a multiple of {CHUNK_QUANTUM} (256 KiB), got {yt.chunk_size}")
-    if yt.max_retries < 0:
-        raise ConfigError("[youtube] max_retries must be 0 or more")
-    if float(getattr(yt, "timeout", 120.0)) <= 0:
-        raise ConfigError("[youtube] timeout must be more than 0 seconds")
-
-
 def _units(calls: list[str]) -> str:
     uploads = sum(1 for c in calls if c == UPLOAD_METHOD)
     units = sum(COSTS.get(c, 0) for c in calls if c != UPLOAD_METHOD)
@@ -153,7 +142,7 @@ def run_publish(args: argparse.Namespace, build_fn: Callable[[], Any], *, out: T
     content_dir = Path(getattr(args, "content", None) or site.content_dir)
     if getattr(args, "max_retries", None) is not None:
         settings.youtube.max_retries = args.max_retries
-    check_settings(settings)
+    validate(settings)  # publish's own options joined the settings after they were checked
     films = select_films(site.films, getattr(args, "only", None))
 
     if getattr(args, "dry_run", False):

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..config import Settings
-from ..site.model import Film
+from ..model import Film
 
 MAX_TITLE_CHARS = 100
 MAX_DESCRIPTION_BYTES = 5000

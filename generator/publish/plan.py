@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..cache import hash_file
 from ..config import Settings
-from ..site.model import Film
+from ..model import Film
 from .ledger import FilmRecord, Ledger
 from .metadata import CaptionPayload, caption_payload, digest, video_snippet, video_status
 from .quota import UPLOAD_METHOD, QuotaTally

@@ -10,17 +10,17 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ContentError
-from .model import Film, Page
+from ..model import Film, Page
+from .markdown_batch import markdown_many
 
 if TYPE_CHECKING:
     from ..cache import Cache
 
 SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 RESERVED_SLUGS = {"films", "archive", "map", "assets", "index.html", "404.html"}
-MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty", "toc"]
 
 
 @dataclass
@@ -28,7 +28,6 @@ class Document:
     path: Path
     meta: dict[str, Any]
     body: str  # markdown source without the front matter
-    body_line: int  # line number of the first body line (for messages)
 
 
 @dataclass
@@ -38,6 +37,20 @@ class ContentResult:
     errors: list[ContentError] = field(default_factory=list)
 
 
+def _load_yaml(text: str) -> Any:
+    import yaml
+
+    # libyaml parses front matter 3x faster; its error messages differ, so a failure is parsed again
+    # by the pure-Python loader, whose message and line the curator sees
+    loader = getattr(yaml, "CSafeLoader", None)
+    if loader is not None:
+        try:
+            return yaml.load(text, Loader=loader)  # noqa: S506 - CSafeLoader is the safe loader
+        except yaml.YAMLError:
+            pass
+    return yaml.safe_load(text)
+
+
 def split_front_matter(path: Path, text: str) -> Document:
     import yaml
 
@@ -45,14 +58,14 @@ def split_front_matter(path: Path, text: str) -> Document:
         text = text[1:]
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
-        return Document(path, {}, text, 1)
+        return Document(path, {}, text)
     for end in range(1, len(lines)):
         if lines[end].strip() in ("---", "..."):
             break
     else:
         raise ContentError("front matter starts with --- but has no closing --- line", path, 1)
     try:
-        meta = yaml.safe_load("".join(lines[1:end])) or {}
+        meta = _load_yaml("".join(lines[1:end])) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
@@ -60,7 +73,7 @@ def split_front_matter(path: Path, text: str) -> Document:
         raise ContentError(f"malformed front matter: {problem}", path, line) from None
     if not isinstance(meta, dict):
         raise ContentError("front matter must be a mapping of `key: value` lines", path, 2)
-    return Document(path, meta, "".join(lines[end + 1:]), end + 2)
+    return Document(path, meta, "".join(lines[end + 1:]))
 
 
 def read_document(path: Path) -> Document:
@@ -71,34 +84,6 @@ def read_document(path: Path) -> Document:
     except OSError as exc:
         raise ContentError(f"cannot read: {exc.strerror}", path) from None
     return split_front_matter(path, text)
-
-
-MARKDOWN_STAGE_VERSION = 1
-
-
-def render_markdown(source: str) -> str:
-    import markdown
-
-    # raw HTML in curators' markdown passes through: it is theirs
-    return markdown.markdown(source, extensions=MARKDOWN_EXTENSIONS, output_format="html")
-
-
-class MarkdownRenderer:
-    """Markdown to HTML, remembered by source text: a no-op build never even imports the library."""
-
-    def __init__(self, cache: "Cache | None" = None) -> None:
-        self.cache = cache
-
-    def __call__(self, source: str) -> str:
-        if self.cache is None:
-            return render_markdown(source)
-        key = self.cache.key("markdown", MARKDOWN_STAGE_VERSION, source, MARKDOWN_EXTENSIONS)
-        stored = self.cache.read_json("markdown", key)
-        if isinstance(stored, str):
-            return stored
-        html = render_markdown(source)
-        self.cache.write_json("markdown", key, html)
-        return html
 
 
 def _text(doc: Document, key: str, required: bool = False) -> str:
@@ -128,8 +113,9 @@ def _check_slug(slug: str, path: Path) -> None:
         raise ContentError(f"the name {slug!r} is reserved for the site itself; rename it", path)
 
 
-def read_film(index_md: Path, md: Callable[[str], str] = render_markdown) -> Film:
-    doc = read_document(index_md)
+def film_from(doc: Document) -> Film:
+    """A film from its index.md (the essay's HTML is filled in by :func:`read_content`)."""
+    index_md = doc.path
     slug = index_md.parent.name
     _check_slug(slug, index_md)
     title = _text(doc, "title", required=True)
@@ -147,23 +133,24 @@ def read_film(index_md: Path, md: Callable[[str], str] = render_markdown) -> Fil
     return Film(
         slug=slug, title=title, source=index_md, video=video,
         date=_text(doc, "date"), summary=_text(doc, "summary"), draft=_draft(doc),
-        essay_html=md(doc.body), essay_text=doc.body.strip(),
+        essay_text=doc.body.strip(),
         tags=[str(t) for t in tags], meta={k: v for k, v in doc.meta.items()},
     )
 
 
-def read_page(path: Path, md: Callable[[str], str] = render_markdown) -> Page:
-    doc = read_document(path)
-    slug = path.stem
-    _check_slug(slug, path)
-    return Page(slug=slug, title=_text(doc, "title", required=True), source=path,
-                body_html=md(doc.body), draft=_draft(doc), meta=dict(doc.meta))
+def page_from(doc: Document) -> Page:
+    """A page from its markdown file (the body's HTML is filled in by :func:`read_content`)."""
+    slug = doc.path.stem
+    _check_slug(slug, doc.path)
+    return Page(slug=slug, title=_text(doc, "title", required=True), source=doc.path, draft=_draft(doc),
+                meta=dict(doc.meta))
 
 
 def read_content(content_dir: Path, include_drafts: bool = False, cache: "Cache | None" = None) -> ContentResult:
     """Every film and page of a site folder; errors are collected, not raised one at a time."""
     result = ContentResult()
-    md = MarkdownRenderer(cache)
+    films: list[tuple[Film, str]] = []
+    pages: list[tuple[Page, str]] = []
     films_dir, pages_dir = content_dir / "films", content_dir / "pages"
     if films_dir.is_dir():
         for folder in sorted(p for p in films_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -172,21 +159,32 @@ def read_content(content_dir: Path, include_drafts: bool = False, cache: "Cache 
                 result.errors.append(ContentError("film folder has no index.md", folder))
                 continue
             try:
-                film = read_film(index_md, md)
+                doc = read_document(index_md)
+                film = film_from(doc)
             except ContentError as exc:
                 result.errors.append(exc)
                 continue
             if include_drafts or not film.draft:
-                result.films.append(film)
+                films.append((film, doc.body))
     if pages_dir.is_dir():
         for path in sorted(pages_dir.glob("*.md")):
             try:
-                page = read_page(path, md)
+                doc = read_document(path)
+                page = page_from(doc)
             except ContentError as exc:
                 result.errors.append(exc)
                 continue
             if include_drafts or not page.draft:
-                result.pages.append(page)
+                pages.append((page, doc.body))
+    if result.errors:
+        return result  # the build stops here: no markdown is converted for nothing
+    html = markdown_many([body for _, body in films] + [body for _, body in pages], cache)
+    for (film, _), essay in zip(films, html):
+        film.essay_html = essay
+    for (page, _), body in zip(pages, html[len(films):]):
+        page.body_html = body
+    result.films = [f for f, _ in films]
+    result.pages = [p for p, _ in pages]
     # newest first on the front page; undated films keep their folder order at the end
     result.films.sort(key=lambda f: f.slug)
     result.films.sort(key=lambda f: f.date, reverse=True)  # stable: equal dates keep slug order

@@ -1,240 +1,104 @@
 """Render the site model into the output tree: HTML pages, subtitle files, copied media and assets.
 
-Everything a visitor sees except the map (the archive stage adds ``map/*`` to the same tree). Pages link
-relatively (``root`` is ``"../"`` per level) so the site works from any sub-path of any static host.
-Templates autoescape: captions, titles, file names and metadata are text; only the curator's essay and
-page HTML is passed through as markup.
+Pages link relatively (``root`` is ``"../"`` per level) so the site works from any sub-path of any static
+host. Templates autoescape: captions, titles, file names and metadata are text; only the curator's essay
+and page HTML is passed through as markup.
+
+Incremental: what every page shares (navigation, settings, asset versions) is computed once per build,
+and each page is identified by a key, the hash of the templates and of everything its template is given.
+A page whose key the previous site already holds is linked from it by the write stage; otherwise its
+HTML comes from the cache of rendered pages or is rendered (and cached). A one-page edit renders one page.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import functools
 import hashlib
-import re
-from bisect import bisect_right
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
-from .model import Film, Page, SiteModel
-from .output import OutputTree
+from ..model import Page, SiteModel
+from .assets import SITE_SRC, STATIC, TEMPLATES, add_assets
+from .output import NoPrevious, OutputTree, PreviousOutputs
+from .views import (ArchiveView, Fact, FilmView, FilmViewSettings, NavItem, PageLink, anchor_id, film_view,
+                    page_summary, url_path)
 
-REPO = Path(__file__).resolve().parents[2]
-TEMPLATES = REPO / "templates"
-SITE_SRC = REPO / "site_src"
-STATIC = REPO / "static"
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
-VIDEO_TYPES = {
-    ".mp4": "video/mp4",
-    ".m4v": "video/mp4",
-    ".mov": "video/mp4",  # QuickTime files with H.264 play where MP4 does; "video/quicktime" makes Chrome refuse
-    ".webm": "video/webm",
-    ".ogv": "video/ogg",
-}
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
-          "October", "November", "December")
+    from ..cache import Cache
 
+__all__ = ["SITE_SRC", "STATIC", "TEMPLATES", "add_assets", "render_site", "render_template", "SiteRenderer"]
 
-# ---------------------------------------------------------------- formatting helpers
+NAMESPACE = "pages"  # the cache of rendered HTML, by page key
+VERSION = 1  # bump when the renderer gives a template different values for the same site model
+NAV_PAGES = 6  # pages named in the header; a site with more names the first ones and links to the rest
+ARCHIVE_PAGE = 500  # archive images per page of archive/
 
-def clock(seconds: float) -> str:
-    """``m:ss`` (``h:mm:ss`` from an hour on): the timestamp shown beside a cue."""
-    s = max(0, int(seconds))
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m:02d}:{s:02d}"
-
-
-def iso_duration(seconds: float) -> str:
-    """ISO 8601 duration for ``<time datetime>``."""
-    s = max(0, int(round(seconds)))
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    return "PT" + (f"{h}H" if h else "") + (f"{m}M" if m else "") + f"{s}S"
-
-
-def spoken_duration(seconds: float) -> str:
-    s = max(0, int(round(seconds)))
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    if h:
-        return f"{h} h {m:02d} min"
-    if m:
-        return f"{m} min {s:02d} s"
-    return f"{s} s"
-
-
-def short_duration(seconds: float) -> str:
-    """``3:12`` style for film cards."""
-    s = max(0, int(round(seconds)))
-    h, rest = divmod(s, 3600)
-    m, s = divmod(rest, 60)
-    return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
-
-
-def frame_rate(fps: float) -> str:
-    text = f"{fps:.3f}".rstrip("0").rstrip(".")
-    return f"{text} fps"
-
-
-@dataclass(frozen=True)
-class DateLabel:
-    text: str
-    iso: str  # empty when the front matter's date is not machine-readable
-
-
-def date_label(value: Any, language: str) -> DateLabel:
-    text = str(value or "").strip()
-    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
-    if m and language.lower().startswith("en") and 1 <= int(m[2]) <= 12:
-        return DateLabel(f"{int(m[3])} {MONTHS[int(m[2]) - 1]} {m[1]}", text)
-    if m or re.fullmatch(r"\d{4}(-\d{2})?", text):
-        return DateLabel(text, text)
-    return DateLabel(text, "")
-
-
-def url_path(rel: str) -> str:
-    """Percent-encode a relative path for use in an href/src (file names may hold spaces, #, ?)."""
-    return quote(rel, safe="/")
-
-
-def anchor_id(prefix: str, text: str, taken: set[str]) -> str:
-    base = prefix + (re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-").lower() or "x")
-    candidate, n = base, 2
-    while candidate in taken:
-        candidate, n = f"{base}-{n}", n + 1
-    taken.add(candidate)
-    return candidate
-
-
-def image_size(path: Path) -> tuple[int, int] | None:
-    """Pixel size of a JPEG/PNG, reading only its header; None when unreadable."""
-    try:
-        from PIL import Image
-
-        with Image.open(path) as im:
-            return im.size
-    except Exception:  # a missing or odd thumbnail only loses the width/height hint
-        return None
-
-
-# ---------------------------------------------------------------- views: what the templates see
-
-@dataclass(frozen=True)
-class CueView:
-    index: int
-    start: float
-    end: float
-    time_label: str
-    text: str
-    lines: tuple[str, ...]
-    href: str  # works without JavaScript: the film file (or YouTube) at this time
-    frame: str  # thumbnail relative to the film folder, or ""
-
-
-@dataclass(frozen=True)
-class Fact:
-    label: str
-    value: str
-
-
-@dataclass
-class FilmView:
-    film: Film
-    slug: str
-    url: str  # relative to the site root, ends with "/"
-    title: str
-    date: DateLabel
-    summary: str
-    essay: Markup
-    video_name: str
-    video_href: str
-    video_type: str
-    vtt_name: str  # "" when the film has no captions yet
-    srt_name: str
-    poster: str  # relative to the film folder, "" when there are no keyframes
-    image_w: int
-    image_h: int
-    duration: float
-    cues: list[CueView] = field(default_factory=list)
-    facts: list[Fact] = field(default_factory=list)
-    mode: str = "self"  # "self", "youtube" or "both"
-    youtube_id: str = ""
-    youtube_embed: str = ""
-
-    @property
-    def duration_label(self) -> str:
-        return short_duration(self.duration)
-
-    @property
-    def duration_iso(self) -> str:
-        return iso_duration(self.duration)
-
-
-@dataclass(frozen=True)
-class NavItem:
-    label: str
-    href: str
-    key: str
-
-
-@dataclass(frozen=True)
-class ArchiveView:
-    id: str
-    anchor: str
-    title: str
-    href: str  # relative to archive/
-    width: int
-    height: int
-    fields: list[Fact]
-
-
-# ---------------------------------------------------------------- environment and assets
 
 @functools.lru_cache(maxsize=4)
-def environment(templates: Path = TEMPLATES) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(str(templates)),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+def environment(templates: Path = TEMPLATES) -> "Environment":
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from ..timefmt import clock
+
+    env = Environment(loader=FileSystemLoader(str(templates)), autoescape=True, undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["clock"] = clock
     env.filters["urlpath"] = url_path
     return env
 
 
-def add_assets(out: OutputTree) -> dict[str, str]:
-    """Copy site_src/ and static/ to assets/; return name -> "name?v=<hash8>" for cache busting."""
-    versions: dict[str, str] = {}
-    for root in (STATIC, SITE_SRC):  # site_src last: our own sources win a name clash
-        if not root.is_dir():
-            continue
-        out.add_tree("assets/", root)
-        for p in sorted(root.rglob("*")):
-            if p.is_file() and not p.name.startswith("."):
-                name = p.relative_to(root).as_posix()
-                digest = hashlib.sha256(p.read_bytes()).hexdigest()[:8]
-                versions[name] = f"{url_path(name)}?v={digest}"
-    return versions
+def templates_digest(templates: Path = TEMPLATES) -> str:
+    h = hashlib.sha256()
+    for p in sorted(templates.rglob("*.html")):
+        h.update(p.relative_to(templates).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
 
 
-# ---------------------------------------------------------------- the renderer
+def _plain(obj: Any) -> Any:
+    """The JSON form of a template value, for its fingerprint. Anything without a stable form (a function,
+    an object of unknown kind) is an error rather than a silently stale page."""
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}
+    if isinstance(obj, Path):
+        return str(obj)
+    if isinstance(obj, (set, frozenset)):
+        return sorted(obj, key=repr)
+    if isinstance(obj, (dt.date, dt.datetime)):
+        return obj.isoformat()
+    raise TypeError(f"template value of type {type(obj).__name__} has no fingerprint")
+
+
+def fingerprint(*parts: Any) -> str:
+    blob = json.dumps(parts, default=_plain, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class RenderStats:
+    rendered: int = 0  # pages whose HTML was made by the templates
+    from_cache: int = 0  # ... read from the cache of rendered pages
+    unchanged: int = 0  # ... already in the previous site, linked
+
 
 class SiteRenderer:
     """Holds what every page shares (settings, nav, asset versions) while the pages are rendered."""
 
-    def __init__(self, site: SiteModel, out: OutputTree, assets: dict[str, str]) -> None:
+    def __init__(self, site: SiteModel, out: OutputTree, assets: dict[str, str], cache: "Cache | None" = None,
+                 previous: PreviousOutputs | None = None) -> None:
         self.site = site
         self.out = out
         self.assets = assets
-        self.env = environment()
+        self.previous = previous or NoPrevious()
+        self.ns = cache.namespace(NAMESPACE, VERSION) if cache is not None else None
+        self.stats = RenderStats()
         s = site.settings.site
         self.title = s.title
         self.language = s.language or "en"
@@ -242,19 +106,31 @@ class SiteRenderer:
         self.base_url = s.base_url.rstrip("/")
         self.map_url = str(site.extras.get("map_url") or "")
         self.captioner = site.settings.captions.captioner
+        self._nav = self._nav_items()
+        self._shared = fingerprint(VERSION, templates_digest(), assets, self.title, self.language, self.description,
+                                   self.base_url, s.author, self.captioner, self._nav)
 
     # -- shared context
 
-    def nav(self, root: str, current: str) -> list[NavItem]:
-        items: list[NavItem] = []
+    def _nav_items(self) -> list[tuple[str, str, str, bool]]:
+        """(label, href below the root, key, is an anchor of the front page), once per build."""
+        items: list[tuple[str, str, str, bool]] = []
         if self.site.films:
-            items.append(NavItem("Films", f"{root}#films" if root else "#films", "films"))
-        items += [NavItem(p.title, root + url_path(p.url), "page:" + p.slug) for p in self.site.pages]
+            items.append(("Films", "#films", "films", True))
+        pages = self.site.pages
+        shown = pages if len(pages) <= NAV_PAGES else pages[:NAV_PAGES - 1]
+        items += [(p.title, url_path(p.url), "page:" + p.slug, False) for p in shown]
+        if len(shown) < len(pages):
+            items.append((f"All {len(pages)} pages", "#reading", "reading", True))
         if self.site.archive:
-            items.append(NavItem("Archive", root + "archive/", "archive"))
+            items.append(("Archive", "archive/", "archive", False))
         if self.map_url:
-            items.append(NavItem("Map", root + self.map_url, "map"))
-        return [NavItem(i.label, i.href, "current" if i.key == current else "") for i in items]
+            items.append(("Map", self.map_url, "map", False))
+        return items
+
+    def nav(self, root: str, current: str) -> list[NavItem]:
+        return [NavItem(label, (root + href) if root or not anchor else href, "current" if key == current else "")
+                for label, href, key, anchor in self._nav]
 
     def context(self, rel: str, current: str, **extra: Any) -> dict[str, Any]:
         """Template variables for the page written at ``rel`` (e.g. ``films/x/index.html``)."""
@@ -282,91 +158,31 @@ class SiteRenderer:
         return ctx
 
     def write(self, template: str, rel: str, ctx: dict[str, Any]) -> None:
-        self.out.add_text(rel, self.env.get_template(template).render(ctx))
+        """The page at ``rel``: unchanged from the previous site, from the cache, or rendered now."""
+        key = fingerprint(self._shared, template, rel, {k: v for k, v in ctx.items() if k != "asset"})
+        if self.previous.has(rel, key):
+            self.out.add_reused(rel, key)
+            self.stats.unchanged += 1
+            return
+        if self.ns is not None:
+            path = self.ns.path(key, ".html")
+            try:
+                self.out.add_bytes(rel, path.read_bytes(), key)
+                self.stats.from_cache += 1
+                return
+            except OSError:
+                pass
+        html = environment().get_template(template).render(ctx)
+        self.out.add_text(rel, html, key)
+        self.stats.rendered += 1
+        if self.ns is not None:
+            self.ns.put_bytes(key, ".html", html.encode("utf-8"))
 
-    # -- films
+    # -- films, pages, archive, index, 404
 
-    def film_view(self, film: Film) -> FilmView:
-        """What the templates need about a film; queues its poster and transcript thumbnails."""
-        prefix = f"films/{film.slug}/"
-        info = film.info
-        keyframes = sorted(film.keyframes, key=lambda k: k.time)
-        poster = ""
-        w, h = info.display_size if info else (16, 9)
-        if keyframes:
-            pick = keyframes[len(keyframes) // 3] if len(keyframes) >= 3 else keyframes[min(1, len(keyframes) - 1)]
-            self.out.add_file(prefix + "poster.jpg", pick.image)
-            poster = "poster.jpg"
-            w, h = image_size(pick.image) or (w, h)
-
-        mode = self.site.settings.youtube.player if film.youtube_id else "self"
-        video_name = film.video.name
-        times = [k.time for k in keyframes]
-        used_frames: set[int] = set()
-        cues: list[CueView] = []
-        for cue in film.cues:
-            frame = ""
-            i = bisect_right(times, cue.start + 0.05) - 1  # the keyframe the caption was written for
-            if i >= 0:
-                kf = keyframes[i]
-                frame = f"frames/{kf.index}.jpg"
-                if kf.index not in used_frames:
-                    used_frames.add(kf.index)
-                    self.out.add_file(prefix + frame, kf.image)
-            if mode == "youtube":
-                href = f"https://www.youtube.com/watch?v={quote(film.youtube_id)}&t={int(cue.start)}s"
-            else:
-                href = f"{url_path(video_name)}#t={cue.start:.3f}"
-            cues.append(CueView(cue.index, cue.start, cue.end, clock(cue.start), cue.text, tuple(cue.lines),
-                                href, frame))
-
-        duration = info.duration if info else (film.cues[-1].end if film.cues else 0.0)
-        facts: list[Fact] = []
-        if info:
-            facts.append(Fact("Duration", spoken_duration(info.duration)))
-            dw, dh = info.display_size
-            facts.append(Fact("Picture", f"{dw} × {dh} px"))
-            rate = frame_rate(info.fps) + (" (variable)" if info.variable_frame_rate else "")
-            facts.append(Fact("Frame rate", rate))
-            facts.append(Fact("Sound", "with sound" if info.has_audio else "silent"))
-        if keyframes:
-            cuts = sum(1 for k in keyframes if k.scene_cut)
-            facts.append(Fact("Keyframes", f"{len(keyframes)} ({cuts} at shot changes)"))
-        facts.append(Fact("Machine captions", str(len(film.cues))))
-        facts.append(Fact("Captioner", self.captioner))
-
-        embed = ""
-        if film.youtube_id:
-            params = f"enablejsapi=1&rel=0&playsinline=1&cc_load_policy=1&cc_lang_pref={quote(self.language)}"
-            if self.base_url:
-                origin = re.match(r"^[a-z]+://[^/]+", self.base_url)
-                if origin:
-                    params += "&origin=" + quote(origin[0], safe="")
-            embed = f"https://www.youtube-nocookie.com/embed/{quote(film.youtube_id)}?{params}"
-
-        return FilmView(
-            film=film,
-            slug=film.slug,
-            url=url_path(film.url),
-            title=film.title,
-            date=date_label(film.date, self.language),
-            summary=film.summary,
-            essay=Markup(film.essay_html),
-            video_name=video_name,
-            video_href=url_path(video_name),
-            video_type=VIDEO_TYPES.get(film.video.suffix.lower(), ""),
-            vtt_name=f"{film.slug}.vtt" if film.vtt else "",
-            srt_name=f"{film.slug}.srt" if film.srt else "",
-            poster=poster,
-            image_w=w,
-            image_h=h,
-            duration=duration,
-            cues=cues,
-            facts=facts,
-            mode=mode,
-            youtube_id=film.youtube_id,
-            youtube_embed=embed,
-        )
+    def film_views(self) -> list[FilmView]:
+        vs = FilmViewSettings(self.language, self.base_url, self.captioner, self.site.settings.youtube.player)
+        return [film_view(f, vs, self.out.add_file) for f in self.site.films]
 
     def render_film(self, view: FilmView) -> None:
         film = view.film
@@ -383,11 +199,9 @@ class SiteRenderer:
                            og_type="video.other", body_class="dark film-page", wide=True)
         self.write("film.html", rel, ctx)
 
-    # -- pages, archive, index, 404
-
     def render_page(self, page: Page) -> None:
         rel = f"{page.slug}/index.html"
-        summary = str(page.meta.get("summary") or page.meta.get("description") or "")
+        summary = page_summary(page.meta)
         ctx = self.context(rel, "page:" + page.slug, page=page, body=Markup(page.body_html), summary=summary,
                            page_title=page.title, description=summary or self.description)
         self.write("page.html", rel, ctx)
@@ -404,17 +218,49 @@ class SiteRenderer:
         return views
 
     def render_archive(self) -> None:
-        rel = "archive/index.html"
-        ctx = self.context(rel, "archive", items=self.archive_views(), page_title="Archive", wide=True,
-                           map_href=("../" + self.map_url) if self.map_url else "")
-        self.write("archive.html", rel, ctx)
+        """archive/ lists ARCHIVE_PAGE images a page: archive/index.html, then archive/page/2/ ..."""
+        views = self.archive_views()
+        count = max(1, -(-len(views) // ARCHIVE_PAGE))
+        for n in range(1, count + 1):
+            rel = "archive/index.html" if n == 1 else f"archive/page/{n}/index.html"
+            pager = self._pager(n, count)
+            ctx = self.context(rel, "archive", items=views[(n - 1) * ARCHIVE_PAGE:n * ARCHIVE_PAGE], total=len(views),
+                               page_title="Archive" if n == 1 else f"Archive, page {n} of {count}", wide=True,
+                               files=("../../" if n > 1 else ""), pager=pager,
+                               map_href=("../" * (rel.count("/")) + self.map_url) if self.map_url else "")
+            self.write("archive.html", rel, ctx)
+
+    def _pager(self, here: int, count: int) -> list[tuple[str, str, str]]:
+        """(label, href, rel) of the pager: previous, the first, the last and two around this page (a
+        thousand pages do not make every page list a thousand links), next; "" href: this page or a gap."""
+        if count < 2:
+            return []
+        shown = sorted({1, count, *range(max(1, here - 2), min(count, here + 2) + 1)})
+        links: list[tuple[str, str, str]] = []
+        if here > 1:
+            links.append(("Previous", self._archive_href(here, here - 1), "prev"))
+        last = 0
+        for k in shown:
+            if k > last + 1:
+                links.append(("…", "", "gap"))
+            links.append((str(k), "" if k == here else self._archive_href(here, k), ""))
+            last = k
+        if here < count:
+            links.append(("Next", self._archive_href(here, here + 1), "next"))
+        return links
+
+    @staticmethod
+    def _archive_href(here: int, target: int) -> str:
+        """The link from archive page ``here`` to page ``target`` (1 is archive/, k is archive/page/k/)."""
+        if here == 1:
+            return "./" if target == 1 else f"page/{target}/"
+        return "../../" if target == 1 else f"../{target}/"
 
     def render_index(self, films: list[FilmView]) -> None:
         teaser = [item for item in self.site.archive if item.width and item.height][:6]
-        ctx = self.context("index.html", "home", films=films, pages=self.site.pages,
-                           archive_count=len(self.site.archive), archive_teaser=teaser,
-                           page_summary=lambda p: str(p.meta.get("summary") or p.meta.get("description") or ""),
-                           map_href=self.map_url)
+        pages = [PageLink(p.title, p.url, page_summary(p.meta)) for p in self.site.pages]
+        ctx = self.context("index.html", "home", films=films, pages=pages, archive_count=len(self.site.archive),
+                           archive_teaser=teaser, map_href=self.map_url)
         self.write("index.html", "index.html", ctx)
 
     def render_404(self) -> None:
@@ -439,11 +285,16 @@ def render_template(site: SiteModel, template: str, rel: str, out: OutputTree, *
     renderer.write(template, rel, renderer.context(rel, current, **extra))
 
 
-def render_site(site: SiteModel) -> OutputTree:
+def render_site(site: SiteModel, cache: "Cache | None" = None, previous: PreviousOutputs | None = None) -> OutputTree:
     """The whole output tree except map/*: pages, film folders, archive files, assets, 404."""
     out = OutputTree()
-    renderer = SiteRenderer(site, out, add_assets(out))
-    films = [renderer.film_view(f) for f in site.films]
+    render_all(SiteRenderer(site, out, add_assets(out), cache, previous))
+    return out
+
+
+def render_all(renderer: SiteRenderer) -> None:
+    site = renderer.site
+    films = renderer.film_views()
     for view in films:
         renderer.render_film(view)
     for page in site.pages:
@@ -452,4 +303,3 @@ def render_site(site: SiteModel) -> OutputTree:
         renderer.render_archive()
     renderer.render_index(films)
     renderer.render_404()
-    return out

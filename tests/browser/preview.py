@@ -22,7 +22,7 @@ sys.path[:0] = [str(REPO), str(REPO / "tests")]
 from browser.site_fixtures import make_clip, write_tree  # noqa: E402
 from generator.captions.formats import to_srt, to_vtt  # noqa: E402
 from generator.config import Settings  # noqa: E402
-from generator.site.model import ArchiveItem, Cue, Film, Keyframe, Page, SiteModel, VideoInfo  # noqa: E402
+from generator.model import ArchiveItem, Cue, Film, Keyframe, Page, SiteModel, VideoInfo  # noqa: E402
 from generator.site.render import render_site  # noqa: E402
 
 SECONDS_PER_IMAGE = 6

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from generator.captions.formats import to_srt, to_vtt
 from generator.config import Settings
-from generator.site.model import ArchiveItem, Cue, Film, Keyframe, Page, SiteModel, StreamInfo, VideoInfo
+from generator.model import ArchiveItem, Cue, Film, Keyframe, Page, SiteModel, StreamInfo, VideoInfo
 from generator.site.output import OutputTree
 
 HOSTILE = "<script>alert(1)</script> \"&'"

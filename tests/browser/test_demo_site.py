@@ -4,7 +4,6 @@ Screenshots are written to the session's temp folder (demo-shots/) for a person 
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest

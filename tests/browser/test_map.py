@@ -25,11 +25,11 @@ def map_site(tmp_path_factory, serve_dir):
     from browser.site_fixtures import write_tree
     from generator.archive.embed import register_embedder
     from generator.archive.scan import scan_archive
-    from generator.archive.stage import build_map
+    from generator.stages.map import build_map
     from generator.cache import Cache
     from generator.config import Settings
     from generator.reporter import Reporter
-    from generator.site.model import Film, Keyframe, SiteModel
+    from generator.model import Film, Keyframe, SiteModel
     from generator.site.output import OutputTree
     from generator.site.render import add_assets
 

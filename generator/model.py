@@ -1,4 +1,5 @@
-"""The site model: everything a build gathers before it renders and writes anything."""
+"""The domain model: films, cues, keyframes, pages and archive items, and the site model a build gathers
+before it renders and writes anything. Above `site/`: every stage reads and fills these."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Settings
+from .config import Settings
 
 
 @dataclass(frozen=True)

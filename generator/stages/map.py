@@ -1,0 +1,210 @@
+"""Map: the archive as a map in which similar images sit together, with the films' keyframes as a second
+layer. Read top to bottom, :func:`run` is the whole stage:
+
+thumbnails (which also validate every image) -> embeddings (+ the CNN's labels) -> the layout base (PCA,
+UMAP / t-SNE, cached, new images placed into the previous one) -> the arrangement of this build's items
+and frames in every layout -> neighbours, clusters, label regions -> atlas pages -> the layers' records.
+
+Every step is cached by its exact inputs; a build with nothing changed reads all of it back without
+importing a model, scipy or faiss. The result is rendered by the render stage into ``map/``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..archive.arrange import NAMESPACE as ARRANGE, VERSION as ARRANGE_VERSION, Arrangement, arrange
+from ..archive.atlas import ATLAS_STAGE, ATLAS_VERSION, LEVELS, AtlasLevel, build_pages, file_cells
+from ..archive.clusters import (CLUSTERS_VERSION, REGIONS_VERSION, cluster_map, item_labels, name_clusters,
+                                region_assignments, region_levels, regions_manifest)
+from ..archive.embed import EMBED_STAGE, STORE_VERSION, EmbeddingStore, create_embedder, embed_missing
+from ..archive.images import THUMB_STAGE, THUMB_VERSION, Thumb, make_thumbs
+from ..archive.lattice import find_date_column, parse_year
+from ..archive.layout_base import NAMESPACE as LAYOUT, LayoutBase, compute_base, project
+from ..archive.mapdata import LayerData
+from ..archive.neighbours import NEIGHBOURS_VERSION, all_neighbours
+from ..archive.records import FrameRef, archive_layer, frame_layer
+from ..archive.scatter import LAYOUT_VERSION
+from ..cache import hash_parts
+from ..config import as_dict
+from ..model import ArchiveItem, Film
+from ..models.vocabulary import class_names
+from ..registry import entries, resolve
+from . import StageContext, StageInfo
+
+if TYPE_CHECKING:
+    from ..cache import Cache
+    from ..model import SiteModel
+    from ..reporter import Reporter
+    from ..site.output import OutputTree
+
+STAGE = StageInfo("map", "the archive (and the films' keyframes) as a zoomable map of similar images",
+                  section="map", namespaces=((THUMB_STAGE, THUMB_VERSION), (EMBED_STAGE, STORE_VERSION),
+                                             (LAYOUT, LAYOUT_VERSION), (ARRANGE, ARRANGE_VERSION),
+                                             ("map-neighbours", NEIGHBOURS_VERSION), ("map-clusters", CLUSTERS_VERSION),
+                                             ("map-regions", REGIONS_VERSION), (ATLAS_STAGE, ATLAS_VERSION)))
+MANIFEST_VERSION = 1  # goes into the map's cache-busting version
+
+
+@dataclass
+class MapInput:
+    archive: list[ArchiveItem]
+    columns: list[str]  # metadata.csv columns
+    films: list[Film]  # with keyframes and captions
+    relayout: bool = False
+
+
+@dataclass
+class MapResult:
+    archive: list[ArchiveItem]  # the readable images (with their sizes), in scan order
+    layers: dict[str, LayerData]  # "archive" and, when films have keyframes, "frames"
+    levels: list[AtlasLevel]
+    manifest: dict[str, Any]  # everything of map/manifest.json but the layers' entries
+    count: int = 0
+    frames: int = 0
+    scores: dict[str, float] = field(default_factory=dict)
+    layouts: list[str] = field(default_factory=list)
+
+
+def run(ctx: StageContext, inp: MapInput) -> MapResult | None:
+    """None when no image of the archive can be read (then there is no map)."""
+    ms, cache, reporter = ctx.settings.map, ctx.cache, ctx.reporter
+
+    # 1. thumbnails, which also validate every image: unreadable ones leave the archive
+    good: list[tuple[ArchiveItem, Thumb]] = []
+    for item, th in zip(inp.archive, make_thumbs([it.path for it in inp.archive], cache, reporter)):
+        if not th.ok:
+            reporter.warn(f"{item.path}: {th.error}")
+            continue
+        for note in th.notes:
+            (reporter.warn if note.startswith("animated") else reporter.info)(f"{item.path}: {note}")
+        item.width, item.height, item.format = th.width, th.height, th.format
+        good.append((item, th))
+    if not good:
+        reporter.warn("archive: no readable image, so no map")
+        return None
+    refs = [FrameRef(film, i, kf) for film in inp.films for i, kf in enumerate(film.keyframes) if kf.image.exists()]
+    frame_thumbs = make_thumbs([r.keyframe.image for r in refs], cache, reporter, desc="frame thumbs")
+    frames = [(r, th) for r, th in zip(refs, frame_thumbs) if th.ok]
+
+    # 2. embeddings, and the CNN's labels (from a second pass only when the embedder gives none)
+    embedder = create_embedder(ms.embedder, ms)
+    identity = embedder.identity()
+    store = EmbeddingStore(cache, identity)
+    jobs = [(th.key, th.large) for _, th in good] + [(th.key, th.large) for _, th in frames]
+    done = embed_missing(embedder, store, jobs, reporter, ms.batch_size)  # type: ignore[arg-type]
+    label_store = store
+    if not embedder.gives_labels:
+        cnn = create_embedder("efficientnet", ms)
+        label_store = EmbeddingStore(cache, cnn.identity())
+        done += embed_missing(cnn, label_store, [(th.key, th.large) for _, th in good], reporter,  # type: ignore[misc]
+                              ms.batch_size, desc="labels")
+    if done:
+        reporter.info(f"map: embedded {done} image(s) with {identity}")
+
+    # 3. the layout base (PCA + scatter layouts), then this build's arrangement in every layout
+    scatter = [e.name for e in entries("layout") if e.family == "scatter" and e.name in ms.layouts] or ["umap"]
+    base, vectors = compute_base(list(dict.fromkeys(th.key for _, th in good)), store, scatter, ms, identity,
+                                 cache, reporter, inp.relayout)
+    row_of = {k: i for i, k in enumerate(base.keys)}
+    rows = np.array([row_of[th.key] for _, th in good], np.int64)
+    date_col = find_date_column(inp.columns)
+    years = [parse_year(item.metadata.get(date_col, "")) if date_col else None for item, _ in good]
+    frame_keys = [th.key for _, th in frames]
+    at = arrange(base, vectors, rows, years, (lambda: project(store, frame_keys, base.pca)) if frames else None,
+                 frame_keys, ms.layouts, ms.neighbours, cache)
+    for note in at.notes:
+        reporter.info(f"map: {note}")
+    readable = [item for item, _ in good]  # scan order, for the archive page
+    good = [good[i] for i in at.order.tolist()]
+    n = len(good)
+
+    # 4. neighbours, clusters, labels
+    item_keys = [th.key for _, th in good]
+    ns = cache.namespace("map-neighbours", NEIGHBOURS_VERSION)
+    nb = ns.cached(ns.key(base.key, item_keys, ms.neighbours),
+                   lambda: all_neighbours(vectors()[rows[at.order]], ms.neighbours, ms.seed))
+    top_idx, top_p = label_store.labels(item_keys)
+    labels = item_labels(top_idx, top_p)
+    primary = at.positions[scatter[0]]
+    primary_hash = hashlib.sha256(primary.tobytes()).hexdigest()
+    ns = cache.namespace("map-clusters", CLUSTERS_VERSION)
+    assign = ns.cached(ns.key(primary_hash, ms.seed, ms.clusters),
+                       lambda: cluster_map(primary, ms.seed, ms.clusters or None))
+    region_ks = region_levels(n)
+    ns = cache.namespace("map-regions", REGIONS_VERSION)
+    region_assign = ns.cached(ns.key(primary_hash, region_ks, ms.seed),
+                              lambda: region_assignments(primary, region_ks, ms.seed))
+
+    # 5. atlas pages and the layers
+    levels = [AtlasLevel(c) for c in LEVELS]
+    atlas = {lv.cell: build_pages(lv, item_keys, file_cells([th.cell for _, th in good]), cache, reporter)
+             for lv in levels}
+    layouts = [name for name in ms.layouts if name in at.positions]
+    layers = {"archive": archive_layer(good, inp.columns, at.positions, nb, top_idx, top_p, labels, assign,
+                                       atlas)}  # type: ignore[arg-type]
+    if frames and at.frame_near is not None:
+        frame_atlas = {lv.cell: build_pages(lv, frame_keys, file_cells([th.cell for _, th in frames]), cache,
+                                            reporter, desc="frame atlas") for lv in levels}
+        layers["frames"] = frame_layer(frames, at.frame_positions, at.frame_near, frame_atlas)  # type: ignore[arg-type]
+    manifest = _manifest(ctx, inp, base, at, layouts, item_keys, frame_keys, identity, top_idx, top_p, labels,
+                         assign, region_assign, region_ks, nb)
+    scores = ", ".join(f"{resolve('layout', s).label} {v:.2f}" for s, v in base.scores.items())
+    reporter.info(f"map: {n} images, {len(manifest['clusters'])} clusters, neighbourhood preservation@10: {scores}")
+    return MapResult(archive=readable, layers=layers, levels=levels,
+                     manifest=manifest, count=n, frames=len(frames), scores=dict(base.scores), layouts=layouts)
+
+
+def _manifest(ctx: StageContext, inp: MapInput, base: LayoutBase, at: Arrangement, layouts: list[str],
+              item_keys: list[str], frame_keys: list[str], identity: str, top_idx: np.ndarray, top_p: np.ndarray,
+              labels: np.ndarray, assign: np.ndarray, region_assign: np.ndarray, region_ks: list[int],
+              nb: np.ndarray) -> dict[str, Any]:
+    ms = ctx.settings.map
+    names = class_names()
+    cluster_names = name_clusters(assign, top_idx, top_p)
+    label_counts = np.bincount(labels[labels != 65535].astype(np.int64), minlength=1000)
+    default = ms.layout if ms.layout in at.positions else layouts[0]
+    return {
+        "format": 1,
+        "version": hash_parts(MANIFEST_VERSION, base.key, item_keys, identity, as_dict(ms), frame_keys)[:16],
+        "title": ctx.settings.site.title,
+        "embedder": identity,
+        "layouts": [{"name": l, "label": resolve("layout", l).label, "size": round(float(at.sizes[l]), 6),
+                     "score": base.scores.get(l), "axis": at.axis.get(l, [])} for l in layouts],
+        "default_layout": default,
+        "layers": {},  # filled by the render stage, which writes the layers' files
+        "clusters": [{"id": c, "name": cluster_names[c], "size": int((assign == c).sum()),
+                      "at": {l: [round(float(v), 5) for v in np.median(at.positions[l][assign == c], 0)]
+                             for l in layouts}}
+                     for c in range(len(cluster_names))],
+        "regions": regions_manifest(region_assign, region_ks, top_idx, top_p, {l: at.positions[l] for l in layouts}),
+        "labels": [[int(c), names[int(c)], int(label_counts[c])] for c in np.argsort(-label_counts, kind="stable")
+                   if label_counts[c] > 0],
+        "columns": list(inp.columns),
+        "neighbours": int(nb.shape[1]) if nb.ndim == 2 else 0,
+        "films": [{"slug": f.slug, "title": f.title, "href": f"../films/{f.slug}/"} for f in inp.films],
+        "archive_href": "../archive/",
+    }
+
+
+def build_map(site: "SiteModel", cache: "Cache", reporter: "Reporter", relayout: bool = False) -> "OutputTree":
+    """The map stage and its rendering for one site model, as the pipeline runs them (tests, benches):
+    ``site.archive`` keeps the readable images and ``site.extras["map_url"]`` is set when there is a map."""
+    from ..site.map_page import MAP_URL, render_map
+    from ..site.output import OutputTree
+    from ..site.render import SiteRenderer, add_assets
+    from . import BuildOptions
+
+    ctx = StageContext(site.content_dir, site.settings, cache, reporter, BuildOptions(relayout=relayout))
+    result = run(ctx, MapInput(site.archive, site.archive_columns, site.films, relayout))
+    tree = OutputTree()
+    site.archive[:] = result.archive if result else []
+    if result is None:
+        return tree
+    site.extras["map_url"] = MAP_URL
+    render_map(result, SiteRenderer(site, tree, add_assets(OutputTree())), tree)
+    return tree

@@ -1,0 +1,32 @@
+"""Render: the site model (and the map) into an output tree of pages, tracks, media and assets, in
+memory. Pages that the previous site already holds unchanged are only named, for the write stage to
+link; the others come from the cache of rendered pages or the templates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..model import SiteModel
+from ..site.map_page import render_map
+from ..site.output import OutputTree, PreviousOutputs
+from ..site.render import NAMESPACE, VERSION, RenderStats, SiteRenderer, add_assets, render_all
+from . import StageContext, StageInfo
+from .map import MapResult
+
+STAGE = StageInfo("render", "pages from the templates, tracks, media and assets, in memory", section="site",
+                  namespaces=((NAMESPACE, VERSION),))
+
+
+@dataclass
+class Rendered:
+    tree: OutputTree
+    stats: RenderStats
+
+
+def run(ctx: StageContext, site: SiteModel, site_map: MapResult | None, previous: PreviousOutputs) -> Rendered:
+    tree = OutputTree()
+    renderer = SiteRenderer(site, tree, add_assets(tree), ctx.cache, previous)
+    if site_map is not None:
+        render_map(site_map, renderer, tree)
+    render_all(renderer)
+    return Rendered(tree, renderer.stats)
