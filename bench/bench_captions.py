@@ -23,8 +23,8 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
@@ -132,7 +132,7 @@ def bench_describe(frames: list[Path], batch_size: int, rounds: int, faces: bool
 
     print(f"describe (EfficientNet-Lite0, torch threads {torch.get_num_threads()}, pipeline batch {batch_size}, "
           f"captioner chunk {captioner.chunk}, workers {captioner.workers}, CNN micro-batch on CPU {CPU_MICRO_BATCH}, "
-          f"faces {'on (dlib), searched in %d of %d frames' % (wanted, len(frames)) if wanted else 'off'})")
+          f"faces {f'on (dlib), searched in {wanted} of {len(frames)} frames' if wanted else 'off'})")
     sample = captioner.caption(frames[:3])
     for s in sample:
         print(f"    e.g. {s}")
@@ -176,7 +176,7 @@ def bench_tiny_hf(frames: list[Path], batch_size: int, rounds: int, workdir: Pat
                      for chunk in batches(frames, batch_size)]
     kwargs = captioner.generate_kwargs(loaded["tokenizer"])
 
-    def generate(pv: "torch.Tensor") -> None:
+    def generate(pv: torch.Tensor) -> None:
         with torch.inference_mode():
             loaded["model"].generate(pixel_values=pv, **kwargs)
 

@@ -25,12 +25,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
+from media_fixtures import make_clip  # noqa: E402
+
 from generator.config import KeyframeSettings  # noqa: E402
 from generator.media.ffmpeg_bin import find_tools  # noqa: E402
 from generator.media.keyframes import extract_keyframes  # noqa: E402
 from generator.media.probe import probe  # noqa: E402
 from generator.reporter import Reporter  # noqa: E402
-from media_fixtures import make_clip  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 

@@ -17,13 +17,15 @@ import io
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 import threading
 from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     import numpy as np
@@ -81,8 +83,10 @@ class Cache:
         self._lock = threading.Lock()
         self._file_index: dict[str, list[Any]] | None = None
         self._file_index_dirty = False
+        self._db: sqlite3.Connection | None = None
+        self._db_pid = 0
 
-    def namespace(self, name: str, version: int) -> "Namespace":
+    def namespace(self, name: str, version: int) -> Namespace:
         """The view a stage works through: its own folder, key scheme and version."""
         return Namespace(self, name, version)
 
@@ -115,10 +119,50 @@ class Cache:
         return self._file_index
 
     def flush(self) -> None:
-        """Persist the file-hash memo (called at the end of a build, failed or not)."""
+        """Persist the file-hash memo and the records written so far (called at the end of a build,
+        failed or not: what was computed is kept)."""
         if self._file_index is not None and self._file_index_dirty:
             atomic_write_json(self.root / self.FILE_INDEX, self._file_index)
             self._file_index_dirty = False
+        with self._lock:
+            if self._db is not None and self._db_pid == os.getpid():
+                self._db.commit()
+
+    # -- records: many small artifacts in one file ---------------------------------------------
+    RECORDS = "records.sqlite"
+
+    def _records(self) -> sqlite3.Connection:
+        """The store of small artifacts (a page's HTML, a markdown text's HTML): thousands of them are one
+        SQLite transaction instead of thousands of file creations. Committed by :meth:`flush`; an
+        interrupted build loses only the records of that build, never a committed one."""
+        if self._db is None or self._db_pid != os.getpid():  # a forked worker opens its own
+            self.root.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.root / self.RECORDS, timeout=30, check_same_thread=False,
+                                 isolation_level="DEFERRED")
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("CREATE TABLE IF NOT EXISTS records (ns TEXT, key TEXT, value BLOB, PRIMARY KEY (ns, key))"
+                       " WITHOUT ROWID")
+            self._db, self._db_pid = db, os.getpid()
+        return self._db
+
+    def get_record(self, stage: str, key: str, counted: bool = True) -> bytes | None:
+        with self._lock:
+            try:
+                row = self._records().execute("SELECT value FROM records WHERE ns = ? AND key = ?",
+                                              (stage, key)).fetchone()
+            except sqlite3.DatabaseError:
+                row = None  # a damaged store costs a recomputation, not the build
+        if counted:
+            self.count(stage, row is not None)
+        return bytes(row[0]) if row is not None else None
+
+    def put_record(self, stage: str, key: str, value: bytes) -> None:
+        with self._lock:
+            try:
+                self._records().execute("INSERT OR REPLACE INTO records VALUES (?, ?, ?)", (stage, key, value))
+            except sqlite3.DatabaseError:
+                pass
 
     # -- counting -------------------------------------------------------------------------------
     def count(self, stage: str, hit: bool, n: int = 1) -> None:
@@ -214,6 +258,14 @@ class Namespace:
     def put_json(self, key: str, obj: Any) -> Path:
         return self.cache.write_json(self.name, key, obj)
 
+    # -- records (small artifacts, see Cache._records) ------------------------------------------
+    def get_record(self, key: str, counted: bool = True) -> bytes | None:
+        """Counted like :meth:`get_json` (unless ``counted=False``)."""
+        return self.cache.get_record(self.name, key, counted)
+
+    def put_record(self, key: str, value: bytes) -> None:
+        self.cache.put_record(self.name, key, value)
+
     # -- bytes ----------------------------------------------------------------------------------
     def has(self, key: str, suffix: str = "") -> bool:
         """Counted like :meth:`get_json`."""
@@ -226,26 +278,26 @@ class Namespace:
         return self.cache.new_dir(self.name, key)
 
     # -- arrays ---------------------------------------------------------------------------------
-    def get_array(self, key: str) -> "np.ndarray | None":
+    def get_array(self, key: str) -> np.ndarray | None:
         """A stored ``.npy`` array (counted), or None."""
         import numpy as np
 
         try:
-            arr = np.load(self.path(key, ".npy"), allow_pickle=False)
+            arr: np.ndarray = np.load(self.path(key, ".npy"), allow_pickle=False)
         except (OSError, ValueError, EOFError):
             self.miss()
             return None
         self.hit()
         return arr
 
-    def put_array(self, key: str, arr: "np.ndarray") -> Path:
+    def put_array(self, key: str, arr: np.ndarray) -> Path:
         import numpy as np
 
         buf = io.BytesIO()
         np.save(buf, arr)
         return self.put_bytes(key, ".npy", buf.getvalue())
 
-    def get_arrays(self, key: str, counted: bool = True) -> "dict[str, np.ndarray] | None":
+    def get_arrays(self, key: str, counted: bool = True) -> dict[str, np.ndarray] | None:
         """A stored group of named arrays (``.npz``), or None when absent or damaged. ``counted=False``
         for a look at an older artifact (e.g. the previous layout) that is not this build's own."""
         import numpy as np
@@ -261,14 +313,14 @@ class Namespace:
             self.hit()
         return arrays
 
-    def put_arrays(self, key: str, arrays: "dict[str, np.ndarray]") -> Path:
+    def put_arrays(self, key: str, arrays: dict[str, np.ndarray]) -> Path:
         import numpy as np
 
         buf = io.BytesIO()
         np.savez(buf, **arrays)  # type: ignore[arg-type]
         return self.put_bytes(key, ".npz", buf.getvalue())
 
-    def cached(self, key: str, compute: Callable[[], "np.ndarray"]) -> "np.ndarray":
+    def cached(self, key: str, compute: Callable[[], np.ndarray]) -> np.ndarray:
         """The array stored under ``key``, computed and stored on a miss."""
         arr = self.get_array(key)
         if arr is None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import TextIO
 
 from . import __version__
 from .errors import ConfigError, ElectricSpeechError
@@ -52,12 +53,9 @@ def make_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("publish", help="upload films and their machine captions to YouTube",
                        description="Build if needed, then upload each non-draft film and its caption track to YouTube.")
     _common(p)
-    try:
-        from .publish.command import add_publish_arguments
-    except ImportError:
-        pass
-    else:
-        add_publish_arguments(p)
+    from .publish.arguments import add_publish_arguments
+
+    add_publish_arguments(p)
     sub.add_parser("list", help="list the build's stages and every captioner, embedder and layout",
                    description="List the stages of a build in order, and every registered captioner, embedder and "
                                "layout, with why an entry cannot run on this machine.")
@@ -67,10 +65,10 @@ def make_parser() -> argparse.ArgumentParser:
 def list_components(out: TextIO) -> int:
     """`build.py list`: the stages in build order, and every registered part with why it cannot run here."""
     from . import registry
-    from .pipeline import STAGES
+    from .pipeline import stages
 
     print("stages, in build order (site.toml section; cache namespaces with their versions):", file=out)
-    for st in STAGES:
+    for st in stages():
         spaces = ", ".join(f"{name} v{version}" for name, version in st.namespaces) or "not cached"
         section = f"[{st.section}]" if st.section else "-"
         print(f"  {st.name:<10} {section:<12} {st.summary} ({spaces})", file=out)

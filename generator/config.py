@@ -196,7 +196,8 @@ def _problems(settings: Settings) -> list[str]:
             out.append(f"[{section}] {exc.message}")
 
     need(0 < k.scene_threshold < 1, "[keyframes] scene_threshold must be between 0 and 1")
-    need(k.max_interval > 0 and 0 <= k.min_interval < k.max_interval, "[keyframes] needs 0 <= min_interval < max_interval")
+    need(k.max_interval > 0 and 0 <= k.min_interval < k.max_interval,
+         "[keyframes] needs 0 <= min_interval < max_interval")
     need(k.thumb_width >= 16, "[keyframes] thumb_width must be at least 16")
     need(2 <= k.jpeg_quality <= 31, "[keyframes] jpeg_quality must be between 2 (best) and 31")
     need(0 < s.min_cue <= s.max_cue, "[subtitles] needs 0 < min_cue <= max_cue")

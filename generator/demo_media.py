@@ -18,9 +18,9 @@ import csv
 import io
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 import numpy as np
 from PIL import Image
@@ -168,7 +168,7 @@ def ken_burns(shots: tuple[Shot, ...] = PHOTO_SHOTS) -> Iterator[np.ndarray]:
             k = _smoothstep(i / max(1, frames - 1))
             cx, cy, zoom = (a + (b - a) * k for a, b in zip(shot.start, shot.end))
             box = _crop_box(image.width, image.height, cx, cy, zoom)
-            yield np.asarray(image.resize(FRAME_SIZE, Image.BICUBIC, box=box))
+            yield np.asarray(image.resize(FRAME_SIZE, Image.Resampling.BICUBIC, box=box))
 
 
 # ------------------------------------------------------------------------------------------------
@@ -189,7 +189,8 @@ def noise_tile(n: int, beta: float, seed: int, stretch: float = 1.0) -> np.ndarr
     spectrum[0, 0] = 0.0
     spectrum[f > 0.25] = 0.0  # no detail finer than 4 tile pixels: keeps the video compressible
     field = np.fft.irfft2(spectrum, s=(n, n))
-    return ((field - field.mean()) / field.std()).astype(np.float32)
+    tile: np.ndarray = ((field - field.mean()) / field.std()).astype(np.float32)
+    return tile
 
 
 def _sample(tile: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -204,7 +205,8 @@ def _sample(tile: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
     r0, r1 = y0 * n, y1 * n
     top = flat[r0 + x0] * (1 - fx) + flat[r0 + x1] * fx
     bottom = flat[r1 + x0] * (1 - fx) + flat[r1 + x1] * fx
-    return top * (1 - fy) + bottom * fy
+    value: np.ndarray = top * (1 - fy) + bottom * fy
+    return value
 
 
 @dataclass(frozen=True)
@@ -275,7 +277,7 @@ class CloudRenderer:
         colour = np.array(s.shade, np.float32) * (1 - lit) + np.array(s.lit, np.float32) * lit
         rgb = self.sky_rgb * (1 - cloud) + colour * cloud
         small = Image.fromarray((np.clip(rgb, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8))
-        return np.asarray(small.resize(self.size, Image.BICUBIC))
+        return np.asarray(small.resize(self.size, Image.Resampling.BICUBIC))
 
 
 def clouds(skies: tuple[Sky, ...] = SKIES) -> Iterator[np.ndarray]:
@@ -337,43 +339,67 @@ _SKL = "scikit-learn sample data"
 _GEN = "Electric Speech demo generator"
 ARCHIVE = (
     # photographs as shipped
-    ArchiveImage("photographs/chelsea.jpg", _photo("chelsea"), "Chelsea the cat", "Stefan van der Walt", "", "photograph"),
+    ArchiveImage("photographs/chelsea.jpg", _photo("chelsea"),
+                 "Chelsea the cat", "Stefan van der Walt", "", "photograph"),
     ArchiveImage("photographs/coffee.jpg", _photo("coffee"), "Coffee cup", "Rachel Michetti", "", "photograph"),
-    ArchiveImage("photographs/rocket.jpg", _photo("rocket"), "Launch of DSCOVR on Falcon 9", "SpaceX", "2015-02-11", "photograph"),
+    ArchiveImage("photographs/rocket.jpg", _photo("rocket"),
+                 "Launch of DSCOVR on Falcon 9", "SpaceX", "2015-02-11", "photograph"),
     ArchiveImage("photographs/astronaut.jpg", _photo("astronaut"), "Eileen Collins", "NASA", "", "photograph"),
-    ArchiveImage("photographs/camera.jpg", _photo("camera"), "Man with a camera", "Lav Varshney", "", "photograph, greyscale"),
-    ArchiveImage("photographs/clock.jpg", _photo("clock"), "Motion-blurred clock", "Stefan van der Walt", "", "photograph, greyscale"),
-    ArchiveImage("photographs/coins.jpg", _photo("coins"), "Greek coins from Pompeii", "Brooklyn Museum", "", "photograph, greyscale"),
-    ArchiveImage("photographs/hubble-deep-field.jpg", _photo("hubble_deep_field"), "Hubble eXtreme Deep Field", "NASA", "2012-09-25", "telescope image"),
-    ArchiveImage("photographs/immunohistochemistry.jpg", _photo("immunohistochemistry"), "Colonic glands, IHC staining", "Center for Microscopy And Molecular Imaging", "", "micrograph"),
-    ArchiveImage("photographs/retina.jpg", _photo("retina"), "Human retina", "Mikael Häggström", "", "fundus photograph"),
+    ArchiveImage("photographs/camera.jpg", _photo("camera"),
+                 "Man with a camera", "Lav Varshney", "", "photograph, greyscale"),
+    ArchiveImage("photographs/clock.jpg", _photo("clock"),
+                 "Motion-blurred clock", "Stefan van der Walt", "", "photograph, greyscale"),
+    ArchiveImage("photographs/coins.jpg", _photo("coins"),
+                 "Greek coins from Pompeii", "Brooklyn Museum", "", "photograph, greyscale"),
+    ArchiveImage("photographs/hubble-deep-field.jpg", _photo("hubble_deep_field"),
+                 "Hubble eXtreme Deep Field", "NASA", "2012-09-25", "telescope image"),
+    ArchiveImage("photographs/immunohistochemistry.jpg", _photo("immunohistochemistry"),
+                 "Colonic glands, IHC staining", "Center for Microscopy And Molecular Imaging", "", "micrograph"),
+    ArchiveImage("photographs/retina.jpg", _photo("retina"),
+                 "Human retina", "Mikael Häggström", "", "fundus photograph"),
     ArchiveImage("photographs/grass.jpg", _photo("grass"), "Grass", "linolafett", "", "photograph, greyscale"),
     ArchiveImage("photographs/gravel.jpg", _photo("gravel"), "Gravel", "CC0Textures", "", "photograph, greyscale"),
     ArchiveImage("photographs/brick.jpg", _photo("brick"), "Brick wall", "CC0Textures", "", "photograph, greyscale"),
     ArchiveImage("photographs/horse.jpg", _photo("horse"), "Horse", "Andreas Preuss", "", "silhouette"),
-    ArchiveImage("photographs/cell.jpg", _photo("cell"), "Cell floating in saline", "Paul Müller et al.", "2018", "quantitative phase image"),
-    ArchiveImage("photographs/motorcycle.jpg", _photo("motorcycle"), "Motorcycle", "Middlebury College", "2014", "photograph"),
+    ArchiveImage("photographs/cell.jpg", _photo("cell"),
+                 "Cell floating in saline", "Paul Müller et al.", "2018", "quantitative phase image"),
+    ArchiveImage("photographs/motorcycle.jpg", _photo("motorcycle"),
+                 "Motorcycle", "Middlebury College", "2014", "photograph"),
     ArchiveImage("photographs/china.jpg", _photo("china"), "Temple", "danielbuechele", "2011", "photograph"),
     ArchiveImage("photographs/flower.jpg", _photo("flower"), "Flower", "vultilion", "2011", "photograph"),
     # details cropped from them
-    ArchiveImage("details/cat-face.jpg", _crop("chelsea", (0.30, 0.12, 0.75, 0.80)), "Chelsea, face", "Stefan van der Walt", "", "photograph, detail"),
-    ArchiveImage("details/cup.jpg", _crop("coffee", (0.15, 0.05, 0.85, 0.75)), "Coffee cup, from above", "Rachel Michetti", "", "photograph, detail"),
-    ArchiveImage("details/rocket-plume.jpg", _crop("rocket", (0.35, 0.45, 0.70, 1.00)), "Plume", "SpaceX", "2015-02-11", "photograph, detail"),
-    ArchiveImage("details/astronaut-face.jpg", _crop("astronaut", (0.30, 0.05, 0.65, 0.45)), "Eileen Collins, face", "NASA", "", "photograph, detail"),
+    ArchiveImage("details/cat-face.jpg", _crop("chelsea", (0.30, 0.12, 0.75, 0.80)),
+                 "Chelsea, face", "Stefan van der Walt", "", "photograph, detail"),
+    ArchiveImage("details/cup.jpg", _crop("coffee", (0.15, 0.05, 0.85, 0.75)),
+                 "Coffee cup, from above", "Rachel Michetti", "", "photograph, detail"),
+    ArchiveImage("details/rocket-plume.jpg", _crop("rocket", (0.35, 0.45, 0.70, 1.00)),
+                 "Plume", "SpaceX", "2015-02-11", "photograph, detail"),
+    ArchiveImage("details/astronaut-face.jpg", _crop("astronaut", (0.30, 0.05, 0.65, 0.45)),
+                 "Eileen Collins, face", "NASA", "", "photograph, detail"),
     ArchiveImage("details/flag.jpg", _crop("astronaut", (0.0, 0.0, 0.35, 0.45)), "", "", "", ""),
-    ArchiveImage("details/temple-roof.jpg", _crop("china", (0.05, 0.05, 0.70, 0.60)), "Temple roof", "danielbuechele", "2011", "photograph, detail"),
-    ArchiveImage("details/flower-centre.jpg", _crop("flower", (0.25, 0.20, 0.75, 0.80)), "Flower, centre", "vultilion", "2011", "photograph, detail"),
-    ArchiveImage("details/galaxy.jpg", _crop("hubble_deep_field", (0.40, 0.40, 0.65, 0.65)), "Galaxies", "NASA", "2012-09-25", "telescope image, detail"),
+    ArchiveImage("details/temple-roof.jpg", _crop("china", (0.05, 0.05, 0.70, 0.60)),
+                 "Temple roof", "danielbuechele", "2011", "photograph, detail"),
+    ArchiveImage("details/flower-centre.jpg", _crop("flower", (0.25, 0.20, 0.75, 0.80)),
+                 "Flower, centre", "vultilion", "2011", "photograph, detail"),
+    ArchiveImage("details/galaxy.jpg", _crop("hubble_deep_field", (0.40, 0.40, 0.65, 0.65)),
+                 "Galaxies", "NASA", "2012-09-25", "telescope image, detail"),
     ArchiveImage("details/coin.jpg", _crop("coins", (0.0, 0.0, 0.33, 0.42)), "", "", "", ""),
-    ArchiveImage("details/wheel.jpg", _crop("motorcycle", (0.0, 0.35, 0.45, 1.0)), "Motorcycle wheel", "Middlebury College", "2014", "photograph, detail"),
+    ArchiveImage("details/wheel.jpg", _crop("motorcycle", (0.0, 0.35, 0.45, 1.0)),
+                 "Motorcycle wheel", "Middlebury College", "2014", "photograph, detail"),
     # computed: cloud stills and colour fields
-    *(ArchiveImage(f"skies/sky-{i + 1}{tag}.jpg", _sky_still(sky, t), f"Sky study {i + 1}{tag}" if (i, tag) != (3, "b") else "",
-                   _GEN if (i, tag) != (3, "b") else "", "", "procedural image (fractal noise)" if (i, tag) != (3, "b") else "")
+    *(ArchiveImage(f"skies/sky-{i + 1}{tag}.jpg", _sky_still(sky, t),
+                   f"Sky study {i + 1}{tag}" if (i, tag) != (3, "b") else "",
+                   _GEN if (i, tag) != (3, "b") else "", "",
+                   "procedural image (fractal noise)" if (i, tag) != (3, "b") else "")
       for i, sky in enumerate(SKIES) for tag, t in (("a", 0.0), ("b", 40.0))),
-    ArchiveImage("skies/field-blue-hour.jpg", _colour_field((38, 52, 96), (16, 20, 40), (140, 110, 150), 101), "Blue hour", _GEN, "", "colour field"),
-    ArchiveImage("skies/field-sodium.jpg", _colour_field((226, 140, 60), (120, 40, 30), (250, 210, 120), 102), "Sodium light", _GEN, "", "colour field"),
-    ArchiveImage("skies/field-overcast.jpg", _colour_field((170, 174, 178), (96, 102, 110), (210, 212, 214), 103), "Overcast", _GEN, "", "colour field"),
-    ArchiveImage("skies/field-dusk.jpg", _colour_field((70, 60, 120), (230, 120, 90), (250, 180, 140), 104), "", "", "", ""),
+    ArchiveImage("skies/field-blue-hour.jpg", _colour_field((38, 52, 96), (16, 20, 40), (140, 110, 150), 101),
+                 "Blue hour", _GEN, "", "colour field"),
+    ArchiveImage("skies/field-sodium.jpg", _colour_field((226, 140, 60), (120, 40, 30), (250, 210, 120), 102),
+                 "Sodium light", _GEN, "", "colour field"),
+    ArchiveImage("skies/field-overcast.jpg", _colour_field((170, 174, 178), (96, 102, 110), (210, 212, 214), 103),
+                 "Overcast", _GEN, "", "colour field"),
+    ArchiveImage("skies/field-dusk.jpg", _colour_field((70, 60, 120), (230, 120, 90), (250, 180, 140), 104),
+                 "", "", "", ""),
 )
 
 
@@ -384,7 +410,7 @@ def save_small_jpeg(image: Image.Image, out: Path, max_side: int = ARCHIVE_MAX_S
     side = max_side
     while True:
         im = image.copy()
-        im.thumbnail((side, side), Image.LANCZOS)
+        im.thumbnail((side, side), Image.Resampling.LANCZOS)
         for quality in (85, 80, 75, 70, 65, 60):
             buf = io.BytesIO()
             im.save(buf, "JPEG", quality=quality, optimize=True, progressive=False)

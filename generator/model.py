@@ -88,9 +88,10 @@ class Page:
     slug: str
     title: str
     source: Path
-    body_html: str = ""
+    body_html: str = ""  # "" with a body_key: not read yet (see generator.site.render.SiteRenderer.page_html)
     draft: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
+    body_key: str = ""  # the cache key of the body's HTML, from the markdown source
 
     @property
     def url(self) -> str:

@@ -17,14 +17,17 @@ from .errors import StrictModeError
 from .model import SiteModel
 from .reporter import Reporter, Timer
 from .site.render import RenderStats
-from .stages import BuildOptions, StageContext, StageInfo
-from .stages import captions, media, read, render, subtitles, write
-from .stages import map as map_stage
+from .stages import BuildOptions, StageContext, StageInfo, captions, media, read, render, subtitles, write
 
-__all__ = ["BuildOptions", "BuildResult", "BuildStats", "STAGES", "build"]
+__all__ = ["BuildOptions", "BuildResult", "BuildStats", "build", "stages"]
 
-STAGES: tuple[StageInfo, ...] = (read.STAGE, media.STAGE, captions.STAGE, subtitles.STAGE, map_stage.STAGE,
-                                 render.STAGE, write.STAGE)
+
+def stages() -> tuple[StageInfo, ...]:
+    """Every stage in build order (the map's module, with numpy behind it, is imported only here and when
+    a site has an archive)."""
+    from .stages import map as map_stage
+
+    return (read.STAGE, media.STAGE, captions.STAGE, subtitles.STAGE, map_stage.STAGE, render.STAGE, write.STAGE)
 
 
 @dataclass
@@ -62,6 +65,8 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
         films = subtitles.run(ctx, films)
         site_map = None
         if options.with_map and content.archive:
+            from .stages import map as map_stage
+
             site_map = map_stage.run(ctx, map_stage.MapInput(content.archive, content.archive_columns, films,
                                                              relayout=options.relayout or settings.map.relayout))
         archive = content.archive

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, TextIO, TypeVar
+from typing import TextIO, TypeVar
 
 T = TypeVar("T")
 
@@ -44,7 +45,8 @@ class Reporter:
         from tqdm import tqdm  # only when a bar is drawn: keeps no-op builds lean
 
         bar = tqdm(total=total, desc=desc, unit=unit, file=self.stream or sys.stderr, leave=False, dynamic_ncols=True,
-                   bar_format="{desc:<12} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]")
+                   bar_format="{desc:<12} {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
+                              "[{elapsed}<{remaining}, {rate_fmt}]")
         try:
             for item in items:
                 yield item

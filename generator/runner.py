@@ -38,7 +38,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def run_build(args: argparse.Namespace, reporter: Reporter, write: bool = True,
-              in_process: bool = False) -> "BuildResult":
+              in_process: bool = False) -> BuildResult:
     from .pipeline import BuildOptions, build
 
     settings = settings_from_args(args)
@@ -46,7 +46,7 @@ def run_build(args: argparse.Namespace, reporter: Reporter, write: bool = True,
     return build(args.content, args.out, settings, reporter, options)
 
 
-def print_summary(result: "BuildResult", reporter: Reporter) -> None:
+def print_summary(result: BuildResult, reporter: Reporter) -> None:
     st = result.stats
     cached = sum(h for h, _ in st.cache.values())
     computed = sum(m for _, m in st.cache.values())

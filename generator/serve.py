@@ -13,6 +13,7 @@ import os
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from .errors import ElectricSpeechError
 from .reporter import Reporter
@@ -52,11 +53,11 @@ class BuildState:
 class Handler(http.server.SimpleHTTPRequestHandler):
     state: BuildState
 
-    def __init__(self, *args, state: BuildState, **kwargs) -> None:
+    def __init__(self, *args: Any, state: BuildState, **kwargs: Any) -> None:
         self.state = state
         super().__init__(*args, **kwargs)
 
-    def log_message(self, format: str, *args) -> None:  # quiet: the terminal is for build output
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: the terminal is for build output
         pass
 
     def do_GET(self) -> None:
@@ -129,7 +130,7 @@ def serve(args: argparse.Namespace, reporter: Reporter) -> int:
     handler = functools.partial(Handler, directory=str(args.out.resolve()), state=state)
     server = http.server.ThreadingHTTPServer((args.host, args.port), handler)
     server.daemon_threads = True
-    host, port = server.server_address[:2]
+    host, port = str(server.server_address[0]), int(server.server_address[1])
     reporter.info(f"serving {args.out} at http://{host}:{port}/ (Ctrl-C stops)")
     threading.Thread(target=server.serve_forever, daemon=True).start()
     roots = [args.content, REPO / "templates", REPO / "site_src", REPO / "static"]

@@ -21,7 +21,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -82,7 +82,7 @@ class Session:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_related(body: bytes, content_type: str) -> list[tuple[dict[str, str], bytes]]:
@@ -149,7 +149,7 @@ class FakeYouTube:
         self._thread: threading.Thread | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
-    def start(self) -> "FakeYouTube":
+    def start(self) -> FakeYouTube:
         fake = self
 
         class Handler(_Handler):
@@ -168,7 +168,7 @@ class FakeYouTube:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "FakeYouTube":
+    def __enter__(self) -> FakeYouTube:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
@@ -248,7 +248,8 @@ class FakeYouTube:
             return "oauth.token"
         if path == "/upload/youtube/v3/videos":
             if "upload_id" in query:
-                return "upload.status" if (headers.get("Content-Range") or "").startswith("bytes */") else "upload.chunk"
+                asks_status = (headers.get("Content-Range") or "").startswith("bytes */")
+                return "upload.status" if asks_status else "upload.chunk"
             return "videos.insert"
         if path == "/upload/youtube/v3/captions":
             return {"POST": "captions.insert", "PUT": "captions.update"}.get(verb, "unknown")
@@ -257,7 +258,7 @@ class FakeYouTube:
             return m.group(1) + "." + {"GET": "list", "POST": "insert", "PUT": "update"}.get(verb, "unknown")
         return "unknown"
 
-    def handle(self, h: "_Handler") -> None:
+    def handle(self, h: _Handler) -> None:
         split = urlsplit(h.path)
         query = parse_qs(split.query)
         api = self.classify(h.command, split.path, query, h.headers)
@@ -307,7 +308,7 @@ class FakeYouTube:
             return
         self._reply(h, call, status, payload, headers)
 
-    def _reply(self, h: "_Handler", call: Call, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+    def _reply(self, h: _Handler, call: Call, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         call.status = status
         data = b"" if payload is None else json.dumps(payload).encode("utf-8")
         h.send_response(status, "Resume Incomplete" if status == 308 else None)
@@ -322,7 +323,7 @@ class FakeYouTube:
         except OSError:  # the client gave up waiting (stall faults)
             h.close_connection = True
 
-    def _check_auth(self, h: "_Handler") -> None:
+    def _check_auth(self, h: _Handler) -> None:
         auth = h.headers.get("Authorization", "")
         if not auth.startswith("Bearer ") or auth[7:] not in self.access_tokens or self.reject_all_tokens:
             raise ApiError(401, "authError", "Request had invalid authentication credentials.")
@@ -332,15 +333,18 @@ class FakeYouTube:
         with self.lock:
             if call.api == "videos.insert" and self.upload_limit is not None:
                 if sum(1 for c in self.calls if c.api == "videos.insert" and c.units) >= self.upload_limit:
-                    raise ApiError(403, "uploadLimitExceeded", "The user has exceeded the number of videos they may upload.")
+                    raise ApiError(403, "uploadLimitExceeded",
+                                   "The user has exceeded the number of videos they may upload.")
             if self.quota_limit is not None and self.units + cost > self.quota_limit:
-                raise ApiError(403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota.")
+                raise ApiError(403, "quotaExceeded",
+                               "The request cannot be completed because you have exceeded your quota.")
             self.units += cost
             call.units = cost
 
     def _token(self, body: bytes) -> tuple[int, Any, dict[str, str]]:
         form = parse_qs(body.decode("utf-8"))
-        if form.get("grant_type") != ["refresh_token"] or form.get("refresh_token", [""])[0] not in self.refresh_tokens:
+        refresh_token = form.get("refresh_token", [""])[0]
+        if form.get("grant_type") != ["refresh_token"] or refresh_token not in self.refresh_tokens:
             return 400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."}, {}
         with self.lock:
             token = f"fake-access-token-{next(self._ids)}"
@@ -348,7 +352,8 @@ class FakeYouTube:
         return 200, {"access_token": token, "expires_in": 3599, "token_type": "Bearer",
                      "scope": "https://www.googleapis.com/auth/youtube.force-ssl"}, {}
 
-    def _dispatch(self, api: str, h: "_Handler", query: dict[str, list[str]], body: bytes) -> tuple[int, Any, dict[str, str]]:
+    def _dispatch(self, api: str, h: _Handler, query: dict[str, list[str]],
+                  body: bytes) -> tuple[int, Any, dict[str, str]]:
         q = {k: v[0] for k, v in query.items()}
         if api == "videos.insert":
             return self._videos_insert(h, q, body)
@@ -356,7 +361,8 @@ class FakeYouTube:
             return self._upload(h, query, body)
         if api == "videos.list":
             ids = q.get("id", "").split(",")
-            return 200, {"kind": "youtube#videoListResponse", "items": [self.videos[i] for i in ids if i in self.videos]}, {}
+            items = [self.videos[i] for i in ids if i in self.videos]
+            return 200, {"kind": "youtube#videoListResponse", "items": items}, {}
         if api == "videos.update":
             return self._videos_update(q, _json(body))
         if api == "captions.insert":
@@ -391,9 +397,9 @@ class FakeYouTube:
             if vid not in self.videos:
                 raise ApiError(404, "videoNotFound")
             iid = self._new_id("PLI")
-            self.playlist_items[iid] = {"kind": "youtube#playlistItem", "id": iid,
-                                        "snippet": {"playlistId": pid, "resourceId": {"kind": "youtube#video", "videoId": vid},
-                                                    "title": self.videos[vid]["snippet"]["title"], "publishedAt": _now()}}
+            snippet = {"playlistId": pid, "resourceId": {"kind": "youtube#video", "videoId": vid},
+                       "title": self.videos[vid]["snippet"]["title"], "publishedAt": _now()}
+            self.playlist_items[iid] = {"kind": "youtube#playlistItem", "id": iid, "snippet": snippet}
             return 200, self.playlist_items[iid], {}
         if api == "playlistItems.list":
             pid = q.get("playlistId", "")
@@ -441,7 +447,7 @@ class FakeYouTube:
         if not snippet.get("categoryId"):
             raise ApiError(400, "invalidCategoryId")
 
-    def _videos_insert(self, h: "_Handler", q: dict[str, str], body: bytes) -> tuple[int, Any, dict[str, str]]:
+    def _videos_insert(self, h: _Handler, q: dict[str, str], body: bytes) -> tuple[int, Any, dict[str, str]]:
         if q.get("uploadType") != "resumable":
             raise ApiError(400, "badRequest", "this fake takes video uploads only as resumable uploads")
         meta = _json(body)
@@ -470,7 +476,7 @@ class FakeYouTube:
         session.data.extend(data[have - start:])
         return session
 
-    def _upload(self, h: "_Handler", query: dict[str, list[str]], body: bytes) -> tuple[int, Any, dict[str, str]]:
+    def _upload(self, h: _Handler, query: dict[str, list[str]], body: bytes) -> tuple[int, Any, dict[str, str]]:
         sid = query.get("upload_id", [""])[0]
         session = self.sessions.get(sid)
         if session is None:
@@ -516,7 +522,8 @@ class FakeYouTube:
         return 200, video, {}
 
     # -- captions ---------------------------------------------------------------------------------
-    def _captions_write(self, h: "_Handler", q: dict[str, str], body: bytes, insert: bool) -> tuple[int, Any, dict[str, str]]:
+    def _captions_write(self, h: _Handler, q: dict[str, str], body: bytes,
+                        insert: bool) -> tuple[int, Any, dict[str, str]]:
         if q.get("uploadType") != "multipart":
             raise ApiError(400, "badRequest", "this fake takes caption tracks as multipart uploads")
         parts = parse_related(body, h.headers.get("Content-Type", ""))
@@ -636,7 +643,8 @@ class PublishSite:
         cue = f"00:00:00.000 --> 00:00:02.000\nA machine sees film {i}: café — “quoted”\n"
         film = Film(slug=slug, title=f"Film {i}: a <machine> reads", source=folder / "index.md", video=video,
                     date=f"2024-01-0{i + 1}", summary=f"Summary of *film {i}*.",
-                    essay_text=f"## Essay {i}\n\nThe [archive](https://example.org/a) speaks.\n\n> quoted <b>bold</b>\n",
+                    essay_text=f"## Essay {i}\n\nThe [archive](https://example.org/a) speaks.\n\n"
+                               "> quoted <b>bold</b>\n",
                     tags=["documentary", f"film {i}"])
         if i % 2 == 0:
             film.vtt = "WEBVTT\n\n" + cue.replace(",", ".")
@@ -680,7 +688,8 @@ class PublishSite:
 
         out, err = io.StringIO(), io.StringIO()
         try:
-            rc = run_publish(self.args(**overrides), self.build, out=out, err=err, sleep=self.sleeps.append, login=login)
+            rc = run_publish(self.args(**overrides), self.build, out=out, err=err, sleep=self.sleeps.append,
+                             login=login)
             return PublishRun(rc, out.getvalue(), err.getvalue())
         except ElectricSpeechError as exc:
             return PublishRun(1, out.getvalue(), err.getvalue(), exc)

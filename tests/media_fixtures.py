@@ -10,8 +10,8 @@ from __future__ import annotations
 import random
 import shutil
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 # In this order every adjacent pair differs strongly (score > 0.45); some other pairs do not
 # (a flat colour followed by mandelbrot scores only ~0.28), so keep the cycle.

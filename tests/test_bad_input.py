@@ -43,7 +43,8 @@ def build(content: Path, capsys, *extra: str, with_map: bool = False) -> tuple[i
     return rc, err
 
 
-def add_film(content: Path, slug: str, video_bytes: bytes | None, name: str = "v.mp4", front: str | None = None) -> Path:
+def add_film(content: Path, slug: str, video_bytes: bytes | None, name: str = "v.mp4",
+             front: str | None = None) -> Path:
     d = content / "films" / slug
     d.mkdir(parents=True)
     if video_bytes is not None:
@@ -135,6 +136,8 @@ def test_interrupted_build_keeps_site_and_cache(site, capsys, monkeypatch):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(write_mod, "_place", interrupted)
+    # a change, so that the build writes (a build with nothing changed writes nothing at all)
+    (site / "pages" / "about.md").write_text("---\ntitle: About\n---\nHello again.\n")
     rc, err = build(site, capsys)
     assert rc == 130 and "intact" in err
     assert index.read_bytes() == before

@@ -12,7 +12,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def run_build(content: Path, out: Path, *extra: str):
-    from generator.cli import make_parser, run_build as cli_run_build
+    from generator.cli import make_parser
+    from generator.cli import run_build as cli_run_build
     from generator.reporter import Reporter
 
     args = make_parser().parse_args(["build", "--content", str(content), "--out", str(out), "-q", *extra])
@@ -54,7 +55,8 @@ def test_second_build_does_nothing(demo_copy):
 
 
 def test_noop_build_never_loads_a_model(demo_copy):
-    code = ("import sys; from generator.cli import main; rc = main(['--content', sys.argv[1], '--out', sys.argv[2], '-q']);"
+    code = ("import sys; from generator.cli import main; "
+            "rc = main(['--content', sys.argv[1], '--out', sys.argv[2], '-q']);"
             "print(rc, 'torch' in sys.modules, 'umap' in sys.modules, 'openTSNE' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code, str(demo_copy / "content"), str(demo_copy / "_site")],
                           cwd=REPO, capture_output=True, text=True, timeout=300)

@@ -15,9 +15,9 @@ from PIL import Image
 from generator.captions.base import create_captioner
 from generator.captions.describe import describe, rank
 from generator.captions.scene import analyse_array
-from generator.models.vocabulary import class_names, indefinite_article, vocabulary, with_article
 from generator.config import CaptionSettings
 from generator.errors import MediaError
+from generator.models.vocabulary import class_names, indefinite_article, vocabulary, with_article
 
 REPO = Path(__file__).resolve().parents[1]
 

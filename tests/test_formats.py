@@ -1,6 +1,7 @@
+from vtt_validator import validate_vtt
+
 from generator.captions.formats import timestamp, to_srt, to_vtt
 from generator.model import Cue
-from vtt_validator import validate_vtt
 
 
 def test_timestamps():

@@ -15,8 +15,8 @@ import re
 from pathlib import Path
 
 import pytest
-
 from browser.site_fixtures import make_site
+
 from generator.site.render import render_site
 
 GOLDEN = Path(__file__).parent / "golden" / "html"

@@ -10,12 +10,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from vtt_validator import validate_vtt
 
 from generator.captions.base import register_captioner
 from generator.config import Settings
 from generator.pipeline import BuildOptions, build
 from generator.reporter import Reporter
-from vtt_validator import validate_vtt
 
 GOLDEN = Path(__file__).parent / "golden" / "subtitles"
 # shots: red 0-2.5 s, white 2.5-4 s, a 10 s moving test pattern (max_interval keyframes), green 1.5 s

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from media_fixtures import make_clip, make_corrupt, make_truncated, with_imageio_ffmpeg
 from PIL import Image
 
 from generator.cache import Cache
@@ -19,7 +20,6 @@ from generator.media.ffmpeg_bin import find_tools
 from generator.media.keyframes import extract_keyframes, keyframes_cached
 from generator.media.probe import probe
 from generator.reporter import Reporter
-from media_fixtures import make_clip, make_corrupt, make_truncated, with_imageio_ffmpeg
 
 FRAME = 1 / 25  # every fixture clip runs at 25 fps
 

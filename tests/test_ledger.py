@@ -7,8 +7,15 @@ import json
 import pytest
 
 from generator.errors import PublishError
-from generator.publish.ledger import (FilmRecord, Ledger, PlaylistRecord, UploadSession, ledger_path,
-                                      load_youtube_ids, publish_lock)
+from generator.publish.ledger import (
+    FilmRecord,
+    Ledger,
+    PlaylistRecord,
+    UploadSession,
+    ledger_path,
+    load_youtube_ids,
+    publish_lock,
+)
 
 
 def test_round_trip_keeps_everything(tmp_path):

@@ -85,7 +85,8 @@ def test_hf_image_tower_with_a_tiny_random_clip(tmp_path):
         projection_dim=16)
     model_dir = tmp_path / "tiny-clip"
     transformers.CLIPModel(cfg).save_pretrained(model_dir)
-    transformers.CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32}).save_pretrained(model_dir)
+    processor = transformers.CLIPImageProcessor(size={"shortest_edge": 32}, crop_size={"height": 32, "width": 32})
+    processor.save_pretrained(model_dir)
     embedder = create_embedder(f"hf:{model_dir}", MapSettings())
     assert embedder.identity().startswith("hf:tiny-clip@")
     assert not embedder.gives_labels

@@ -16,11 +16,11 @@ import synth  # noqa: E402
 
 from generator.archive.embed import register_embedder  # noqa: E402
 from generator.archive.scan import scan_archive  # noqa: E402
-from generator.stages.map import build_map  # noqa: E402
 from generator.cache import Cache  # noqa: E402
 from generator.config import Settings  # noqa: E402
-from generator.reporter import Reporter  # noqa: E402
 from generator.model import Film, Keyframe, SiteModel  # noqa: E402
+from generator.reporter import Reporter  # noqa: E402
+from generator.stages.map import build_map  # noqa: E402
 
 register_embedder("colour", "synth:ColourEmbedder")
 MAP_STAGES = ("map-thumb", "map-layout", "map-neighbours", "map-clusters", "map-regions", "map-atlas")
@@ -91,7 +91,7 @@ def test_first_build_writes_a_complete_map(archive):
     files = tree.files
     m = json.loads(data(tree, "map/manifest.json"))
     assert site.extras["map_url"] == "map/"
-    assert "map/index.html" in files and b"map.js" in data(tree, "map/index.html")
+    assert "map/index.html" in files and b"map/main.js" in data(tree, "map/index.html")
     assert m["layers"]["archive"]["count"] == 40 and len(site.archive) == 40  # the two bad files left
     assert [l["name"] for l in m["layouts"]] == ["umap", "tsne", "grid", "date"]
     assert all(0 <= l["score"] <= 1 for l in m["layouts"][:2])

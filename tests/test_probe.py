@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from media_fixtures import make_audio_only, make_clip, make_corrupt, make_still, make_truncated, with_imageio_ffmpeg
 
 from generator.cache import Cache
 from generator.errors import MediaError, MissingDependency
@@ -14,8 +15,6 @@ from generator.media import ffmpeg_bin
 from generator.media.ffmpeg_bin import find_tools
 from generator.media.probe import parse_ffmpeg_banner, probe, probe_cached, video_info
 from generator.reporter import Reporter
-from media_fixtures import (make_audio_only, make_clip, make_corrupt, make_still, make_truncated,
-                            with_imageio_ffmpeg)
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +154,7 @@ def test_banner_parser_reads_both_ffmpeg_generations():
     Side data:
       displaymatrix: rotation of -90.00 degrees
   Stream #0:1[0x2](und): Audio: aac (LC) (mp4a / 0x6134706D), 44100 Hz, stereo, fltp, 96 kb/s (default)
-"""
+"""  # noqa: E501 - ffmpeg's banner verbatim
     data = parse_ffmpeg_banner(old)
     info = video_info(data, Path("phone.mp4"))
     assert info.duration == pytest.approx(62.5)

@@ -187,7 +187,8 @@ def test_api_root_override_moves_every_url(fake):
     assert doc["rootUrl"] == root and doc["baseUrl"] == root + doc["servicePath"]
     blob = json.dumps(doc["resources"])
     assert "/prefix/upload/youtube/v3/videos" in blob and "/prefix/resumable/upload/youtube/v3/videos" in blob
-    assert "https://youtube.googleapis.com" not in json.dumps({k: v for k, v in doc.items() if k != "documentationLink"} | {"resources": {}})
+    outside = {k: v for k, v in doc.items() if k != "documentationLink"} | {"resources": {}}
+    assert "https://youtube.googleapis.com" not in json.dumps(outside)
     # the library builds upload URLs from rootUrl: check what it would call
     import httplib2
     from googleapiclient.http import MediaInMemoryUpload

@@ -93,7 +93,7 @@ def test_first_login_runs_the_flow_and_stores_the_token_privately(tmp_path, fake
         logins.append((client_secret, scopes, open_browser))
         return Credentials(token=ACCESS_TOKEN, refresh_token=REFRESH_TOKEN, token_uri=fake.root + "token",
                            client_id="fake-client.apps.googleusercontent.com", client_secret="fake-client-secret",
-                           scopes=scopes, expiry=dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) + dt.timedelta(hours=1))
+                           scopes=scopes, expiry=dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=1))
 
     run = site.publish(login=login, youtube_token=None)
     assert run.rc == 0, run.text

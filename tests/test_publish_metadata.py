@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from generator.config import Settings
-from generator.publish.metadata import (MAX_DESCRIPTION_BYTES, caption_payload, markdown_to_plain,
-                                        truncate_bytes, youtube_description, youtube_tags, youtube_title)
-from generator.publish.quota import QuotaTally, _USPacific, next_reset
 from generator.model import Film
+from generator.publish.metadata import (
+    MAX_DESCRIPTION_BYTES,
+    caption_payload,
+    markdown_to_plain,
+    truncate_bytes,
+    youtube_description,
+    youtube_tags,
+    youtube_title,
+)
+from generator.publish.quota import QuotaTally, _USPacific, next_reset
 
 
 def _film(**kw) -> Film:
@@ -51,7 +58,8 @@ code block
 def test_description_fits_5000_bytes_without_angle_brackets():
     s = Settings()
     s.site.base_url = "https://films.example.org/"
-    film = _film(summary="Summary: 3 < 4 > 2. <span>Tags</span> go.", essay_text=("Ünïcödé sentence number one. " * 30 + "\n\n") * 20)
+    film = _film(summary="Summary: 3 < 4 > 2. <span>Tags</span> go.",
+                 essay_text=("Ünïcödé sentence number one. " * 30 + "\n\n") * 20)
     desc = youtube_description(film, s)
     assert len(desc.encode("utf-8")) <= MAX_DESCRIPTION_BYTES and "<" not in desc and ">" not in desc
     assert desc.startswith("Summary: 3 ‹ 4 › 2. Tags go.") and desc.endswith("…")
@@ -79,17 +87,18 @@ def test_captions_prefer_vtt_then_srt():
 
 def test_quota_tally_keeps_uploads_apart():
     t = QuotaTally()
-    for m in ("videos.insert", "captions.insert", "captions.update", "playlistItems.insert", "videos.update", "videos.list"):
+    for m in ("videos.insert", "captions.insert", "captions.update", "playlistItems.insert", "videos.update",
+              "videos.list"):
         t.add(m)
     assert t.uploads == 1 and t.units == 400 + 450 + 50 + 50 + 1
     assert t.legacy_units == t.units + 1600
 
 
 @pytest.mark.parametrize("now, reset_utc", [
-    (datetime(2025, 1, 15, 20, 0, tzinfo=timezone.utc), datetime(2025, 1, 16, 8, 0, tzinfo=timezone.utc)),  # PST
-    (datetime(2025, 1, 16, 7, 59, tzinfo=timezone.utc), datetime(2025, 1, 16, 8, 0, tzinfo=timezone.utc)),
-    (datetime(2025, 7, 1, 12, 0, tzinfo=timezone.utc), datetime(2025, 7, 2, 7, 0, tzinfo=timezone.utc)),  # PDT
-    (datetime(2025, 3, 9, 9, 0, tzinfo=timezone.utc), datetime(2025, 3, 10, 7, 0, tzinfo=timezone.utc)),  # DST day
+    (datetime(2025, 1, 15, 20, 0, tzinfo=UTC), datetime(2025, 1, 16, 8, 0, tzinfo=UTC)),  # PST
+    (datetime(2025, 1, 16, 7, 59, tzinfo=UTC), datetime(2025, 1, 16, 8, 0, tzinfo=UTC)),
+    (datetime(2025, 7, 1, 12, 0, tzinfo=UTC), datetime(2025, 7, 2, 7, 0, tzinfo=UTC)),  # PDT
+    (datetime(2025, 3, 9, 9, 0, tzinfo=UTC), datetime(2025, 3, 10, 7, 0, tzinfo=UTC)),  # DST day
 ])
 def test_quota_resets_at_midnight_pacific(now, reset_utc):
     berlin = timezone(timedelta(hours=1), "CET")
@@ -101,7 +110,7 @@ def test_fallback_pacific_rules_match_the_tz_database():
     from zoneinfo import ZoneInfo
 
     la, ours = ZoneInfo("America/Los_Angeles"), _USPacific()
-    start = datetime(2024, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2024, 1, 1, tzinfo=UTC)
     for hours in range(0, 2 * 365 * 24, 7):
         t = start + timedelta(hours=hours)
         assert t.astimezone(la).utcoffset() == t.astimezone(ours).utcoffset(), t

@@ -2,14 +2,15 @@
 (generator/archive/mapdata.py), served on localhost; measures time to first paint, frame times during a
 scripted pan and zoom, and the JS heap.
 
-    .venv/bin/python bench/map/bench_browser.py 100000 [--keep DIR] [--shots] [--baseline OLD_MAP_JS]
+    .venv/bin/python bench/map/bench_browser.py 100000 [--keep DIR] [--shots] [--baseline OLD_MAP_DIR]
 
-Frame times: during the gesture every frame is redrawn (``electricMap.continuous``) and ends with a
-1-pixel read that waits for the GPU (``electricMap.syncCost``), so each sample is the real cost of one
-frame (``cost``) and the interval between frames (``interval``), per phase of the gesture (overview pan,
-zoom in, pan among thumbnails, deep zoom, zoom out), with the slowest frames and what they drew.
-``--baseline`` measures another map.js first on the same data, side by side (it needs the same two
-hooks; see the notes of the stop that introduced them).
+Frame times come from ``bench/map/bench.js``, which no published page carries: the bench injects it once the map
+is complete. While it measures, every frame is redrawn and ends with a 1-pixel read that waits for the
+GPU, so each sample is the real cost of one frame (``cost``) and the interval between frames
+(``interval``), per phase of the gesture (overview pan, zoom in, pan among thumbnails, deep zoom, zoom
+out), with the slowest frames and what they drew. ``--baseline`` measures another version of the
+viewer's modules first on the same data, side by side: a folder laid out like ``site_src/map/`` from a
+revision whose viewer is ES modules (e.g. DIR/site_src/map after ``git archive REV site_src/map | tar -x -C DIR``).
 
 Chromium runs with --disable-gpu: WebGL on SwiftShader, i.e. on the CPU's two cores, the worst case.
 Atlas pages: 16 distinct pages per level are drawn and the rest are hard links to them (encoding 15k
@@ -34,14 +35,15 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[2]
+BENCH_JS = Path(__file__).resolve().parent / "bench.js"  # the frame timing, injected into the page
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench" / "map"))
 
 
 def make_site(n: int, out: Path) -> None:
+    import synth
     from PIL import Image
 
-    import synth
     from generator.archive import geometry, lattice
     from generator.archive.atlas import LEVELS, AtlasLevel, render_page
     from generator.archive.mapdata import LayerData, write_layer, write_manifest
@@ -73,7 +75,8 @@ def make_site(n: int, out: Path) -> None:
             distinct.append(p)
         atlas[lv.cell] = [distinct[p % len(distinct)] for p in range(lv.pages_for(n))]
     records = [{"id": f"img{i:07d}.jpg", "t": f"Synthetic image {i}", "m": [["creator", f"Maker {i % 50}"]],
-                "img": "img/x.jpg", "o": "#", "w": 64, "h": 64, "l": [], "nb": [(i + d) % n for d in range(1, 9)], "c": int(c[i] % 40)}
+                "img": "img/x.jpg", "o": "#", "w": 64, "h": 64, "l": [],
+                "nb": [(i + d) % n for d in range(1, 9)], "c": int(c[i] % 40)}
                for i in range(n)]
     layer = LayerData(name="archive", count=n, positions={"umap": P, "grid": G}, colors=palette[c],
                       aspect=np.full((n, 2), 255, np.uint8), records=records,
@@ -83,11 +86,13 @@ def make_site(n: int, out: Path) -> None:
     tree = OutputTree()
     entry = write_layer(tree, "map/data/archive/", layer, levels)
     manifest = {"format": 1, "version": "bench", "title": "bench", "embedder": "synthetic",
-                "layouts": [{"name": "umap", "label": "UMAP", "size": geometry.point_size(P), "score": None, "axis": []},
+                "layouts": [{"name": "umap", "label": "UMAP", "size": geometry.point_size(P), "score": None,
+                             "axis": []},
                             {"name": "grid", "label": "Grid", "size": gstep, "score": None, "axis": []}],
                 "default_layout": "umap", "layers": {"archive": entry},
                 "clusters": [{"id": j, "name": f"cluster {j}", "size": int((c % 40 == j).sum()),
-                              "at": {"umap": np.median(P[c % 40 == j], 0).tolist(), "grid": np.median(G[c % 40 == j], 0).tolist()}}
+                              "at": {"umap": np.median(P[c % 40 == j], 0).tolist(),
+                                     "grid": np.median(G[c % 40 == j], 0).tolist()}}
                              for j in range(40)],
                 "labels": [], "columns": ["creator"], "neighbours": 8, "films": [], "archive_href": "../archive/"}
     from generator.archive.clusters import region_assignments, region_levels, regions_manifest
@@ -129,19 +134,21 @@ def summarise(samples: list[dict]) -> dict:
     return {"n": len(samples), "cost_ms_median": pct(costs, 0.5), "cost_ms_p95": pct(costs, 0.95),
             "interval_ms_median": pct(dts, 0.5), "interval_ms_p95": pct(dts, 0.95),
             "points_median": int(pct([s["points"] for s in samples], 0.5)),
-            "slowest": [{k: round(s[k], 1) if isinstance(s[k], float) else s[k] for k in ("cost", "points", "quads", "up", "calls")}
+            "slowest": [{k: round(s[k], 1) if isinstance(s[k], float) else s[k]
+                         for k in ("cost", "points", "quads", "up", "calls")}
                         for s in sorted(samples, key=lambda s: -s["cost"])[:3]]}
 
 
 class Quiet(http.server.SimpleHTTPRequestHandler):
-    viewer: Path | None = None  # serve this file as assets/map.js (to measure another version side by side)
+    viewer: Path | None = None  # serve this folder as assets/map/ (to measure another version side by side)
 
     def log_message(self, *a: object) -> None:
         pass
 
     def translate_path(self, path: str) -> str:
-        if self.viewer is not None and path.split("?")[0].endswith("/assets/map.js"):
-            return str(self.viewer)
+        _, sep, rest = path.split("?")[0].partition("/assets/map/")
+        if self.viewer is not None and sep and "/" not in rest and rest.endswith(".js"):
+            return str(self.viewer / rest)
         return super().translate_path(path)
 
 
@@ -169,12 +176,14 @@ def measure(root: Path, shots: bool, viewer: Path | None = None) -> dict:
             page.screenshot(path=str(root / "overview.png"))
         cdp = page.context.new_cdp_session(page)
         # every frame is redrawn during the gesture and the GPU is waited for, so each sample is the cost
-        # of one frame (not idle time between input events)
-        page.evaluate("Object.assign(window.electricMap, {continuous: true, syncCost: true, costs: []})")
+        # of one frame (not idle time between input events): bench.js, which only the bench loads
+        page.add_script_tag(content=BENCH_JS.read_text("utf-8"), type="module")
+        page.wait_for_function("window.electricMapBench !== undefined")
+        page.evaluate("electricMapBench.start()")
         box = page.locator("#map-canvas").bounding_box()
         cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         page.mouse.move(cx, cy)
-        phase = lambda name: page.evaluate(f"window.electricMap.phase = {name!r}")  # noqa: E731
+        phase = lambda name: page.evaluate("name => electricMapBench.phase(name)", name)  # noqa: E731
         t = time.perf_counter()
         phase("overview")
         for i in range(8):  # pan the whole map
@@ -200,8 +209,7 @@ def measure(root: Path, shots: bool, viewer: Path | None = None) -> dict:
             page.mouse.wheel(0, 240)
             page.wait_for_timeout(40)
         res["gesture_s"] = time.perf_counter() - t
-        page.evaluate("Object.assign(window.electricMap, {continuous: false, syncCost: false})")
-        samples = page.evaluate("window.electricMap.costs.slice()")
+        samples = page.evaluate("electricMapBench.stop()")
         res["frames"] = len(samples)
         res["phases"] = {}
         for name in dict.fromkeys(s["phase"] for s in samples):
@@ -216,7 +224,9 @@ def measure(root: Path, shots: bool, viewer: Path | None = None) -> dict:
         res["js_heap_used_mb"] = round(metrics.get("JSHeapUsedSize", 0) / 2**20, 1)
         res["js_heap_total_mb"] = round(metrics.get("JSHeapTotalSize", 0) / 2**20, 1)
         res["typed_array_mb"] = round(page.evaluate(
-            "Object.values(window.electricMap.layers || {}).reduce((n, L) => n + [L.color, L.aspect, L.flags, L.cluster, L.labels, ...Object.values(L.pos)].reduce((m, a) => m + (a ? a.byteLength : 0), 0), 0)") / 2**20, 1)
+            "Object.values(window.electricMap.layers || {}).reduce((n, L) => n"
+            " + [L.color, L.aspect, L.flags, L.cluster, L.labels, ...Object.values(L.pos)]"
+            ".reduce((m, a) => m + (a ? a.byteLength : 0), 0), 0)") / 2**20, 1)
         res["textures"] = page.evaluate("window.electricMap.stats.textures")
         t = time.perf_counter()
         page.click("label[for=map-layout-grid]")
@@ -224,7 +234,8 @@ def measure(root: Path, shots: bool, viewer: Path | None = None) -> dict:
         res["layout_switch_s"] = time.perf_counter() - t
         t = time.perf_counter()
         page.fill("#map-search-input", "maker 7")
-        page.wait_for_function("document.querySelector('#map-search-count').textContent.includes('found')", timeout=120_000)
+        page.wait_for_function("document.querySelector('#map-search-count').textContent.includes('found')",
+                               timeout=120_000)
         res["search_s"] = time.perf_counter() - t
         res["search_count"] = page.text_content("#map-search-count")
         res["page_errors"] = errors
@@ -238,8 +249,8 @@ def main() -> None:
     ap.add_argument("n", type=int)
     ap.add_argument("--keep", type=Path)
     ap.add_argument("--shots", action="store_true")
-    ap.add_argument("--baseline", type=Path, help="another map.js to measure first, side by side "
-                    "(e.g. from `git show <rev>:site_src/map.js`)")
+    ap.add_argument("--baseline", type=Path, help="a folder of another version of site_src/map/ to measure "
+                    "first, side by side (e.g. DIR/site_src/map after `git archive REV site_src/map | tar -x -C DIR`)")
     a = ap.parse_args()
     root = a.keep or Path(tempfile.mkdtemp(prefix="mapbench-"))
     t = time.perf_counter()
@@ -251,7 +262,7 @@ def main() -> None:
     if a.baseline:
         base = measure(root, False, a.baseline)
         print("baseline viewer", a.baseline, json.dumps(base, indent=1))
-    res = measure(root, a.shots, REPO / "site_src" / "map.js")  # the working copy, even in a kept old site
+    res = measure(root, a.shots, REPO / "site_src" / "map")  # the working copy, even in a kept old site
     print("this viewer", json.dumps(res, indent=1))
     if a.baseline:
         for key in ("cost_ms_median", "cost_ms_p95", "interval_ms_median", "interval_ms_p95"):

@@ -20,6 +20,7 @@ sys.path.insert(0, str(REPO / "bench" / "map"))
 
 def main() -> None:
     import synth
+
     from generator.archive.embed import EmbeddingStore, create_embedder, embed_missing
     from generator.archive.images import make_thumbs
     from generator.cache import Cache

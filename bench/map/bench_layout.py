@@ -40,9 +40,9 @@ import resource
 import sys
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 
@@ -123,15 +123,18 @@ class RealisticWorld:
         self.uniform_share, self.mode_sigma = uniform_share, mode_sigma
         self.basis = (rng.normal(size=(HIDDEN, d)) / 8).astype(np.float32)
         genre = rng.integers(0, genres, families)
-        centres = rng.normal(size=(genres, HIDDEN))[genre] * genre_spread + rng.normal(size=(families, HIDDEN)) * family_spread
+        centres = (rng.normal(size=(genres, HIDDEN))[genre] * genre_spread
+                   + rng.normal(size=(families, HIDDEN)) * family_spread)
         self.centres = centres.astype(np.float32)
         self.k = rng.integers(2, LATENT + 1, genres)[genre]
         own = np.sqrt(1 - rho ** 2)
-        W = (rng.normal(size=(genres, LATENT, HIDDEN))[genre] * rho + rng.normal(size=(families, LATENT, HIDDEN)) * own) / ell
+        W = (rng.normal(size=(genres, LATENT, HIDDEN))[genre] * rho
+             + rng.normal(size=(families, LATENT, HIDDEN)) * own) / ell
         for f in range(families):
             W[f, self.k[f]:] = 0
         self.W = W.astype(np.float32)
-        self.b = (rng.uniform(0, 2 * np.pi, (genres, HIDDEN))[genre] + rng.normal(size=(families, HIDDEN)) * own).astype(np.float32)
+        self.b = (rng.uniform(0, 2 * np.pi, (genres, HIDDEN))[genre]
+                  + rng.normal(size=(families, HIDDEN)) * own).astype(np.float32)
         A = rng.normal(size=(genres, HIDDEN, HIDDEN))[genre] * rho + rng.normal(size=(families, HIDDEN, HIDDEN)) * own
         self.A = (A * amplitude * np.sqrt(2 / HIDDEN)).astype(np.float32)
         w = rng.lognormal(0, 1.0, families)
@@ -160,7 +163,8 @@ class RealisticWorld:
                 zz = z[ix]
                 moded = rng.random(len(ix)) >= self.uniform_share
                 pick = rng.integers(0, len(self.modes[f]), int(moded.sum()))
-                zz[moded] = self.modes[f][pick] + rng.standard_normal((len(pick), LATENT), dtype=np.float32) * self.mode_sigma
+                jitter = rng.standard_normal((len(pick), LATENT), dtype=np.float32) * self.mode_sigma
+                zz[moded] = self.modes[f][pick] + jitter
                 zz[:, self.k[f]:] = 0
                 z[ix] = zz
                 h[ix] = self.centres[f] + np.cos(zz @ self.W[f] + self.b[f]) @ self.A[f]

@@ -94,7 +94,7 @@ def main() -> None:
         print("pynndescent not installed")
     else:
         t = time.perf_counter()
-        NNDescent(Y[:3000], n_neighbors=k + 1, random_state=0).neighbor_graph  # numba compile
+        _ = NNDescent(Y[:3000], n_neighbors=k + 1, random_state=0).neighbor_graph  # numba compile
         t_warm = time.perf_counter() - t
         t = time.perf_counter()
         idx, _ = NNDescent(Y, n_neighbors=k + 1, random_state=0).neighbor_graph

@@ -38,9 +38,8 @@ sys.path.insert(0, str(REPO / "bench" / "map"))
 
 def render(root: Path, n: int, size: int) -> tuple[list[Path], np.ndarray, np.ndarray]:
     """Write n JPEGs (skipping ones already there); returns paths, families and parameters."""
-    from PIL import Image
-
     import synth
+    from PIL import Image
 
     root.mkdir(parents=True, exist_ok=True)
     paths, fams, params = [], np.zeros(n, np.int16), np.zeros((n, synth.RICH_PARAMS), np.float32)
@@ -57,8 +56,17 @@ def render(root: Path, n: int, size: int) -> tuple[list[Path], np.ndarray, np.nd
 
 
 def main() -> None:
-    from bench_layout import References, fmt_scores, latent_neighbours, local_id, overlap, peak_rss_gb, scores
-    from bench_layout import warm_up, without_self
+    from bench_layout import (
+        References,
+        fmt_scores,
+        latent_neighbours,
+        local_id,
+        overlap,
+        peak_rss_gb,
+        scores,
+        warm_up,
+        without_self,
+    )
 
     from generator.archive import geometry, scatter
     from generator.archive.embed import EmbeddingStore, create_embedder, embed_missing

@@ -11,7 +11,7 @@ import numpy as np
 FAMILIES = ("stripes", "disc", "checker", "gradient", "noise", "rings")
 
 
-def synth_image(i: int, size: int = 64, seed: int = 0) -> "np.ndarray":
+def synth_image(i: int, size: int = 64, seed: int = 0) -> np.ndarray:
     """An RGB uint8 image: family i % 6, colour and geometry jittered per image."""
     rng = np.random.default_rng(seed * 1_000_003 + i)
     fam = i % len(FAMILIES)
@@ -58,7 +58,8 @@ def make_archive(content: Path, n: int, size: int = 64, seed: int = 0, metadata:
             w = csv.writer(fh)
             w.writerow(["file", "title", "creator", "date"])
             for i, rel in enumerate(ids):
-                w.writerow([rel, f"{FAMILIES[i % len(FAMILIES)].title()} no. {i}", f"Maker {i % 4}", str(1880 + (i * 7) % 90)])
+                title = f"{FAMILIES[i % len(FAMILIES)].title()} no. {i}"
+                w.writerow([rel, title, f"Maker {i % 4}", str(1880 + (i * 7) % 90)])
     return ids
 
 
@@ -126,7 +127,7 @@ def _hsv(h: float, s: float, v: float) -> np.ndarray:
     return np.array(colorsys.hsv_to_rgb(h % 1.0, s, v), np.float32)
 
 
-def rich_image(family: int, p: np.ndarray, size: int = 224, noise_seed: int = 0) -> "np.ndarray":
+def rich_image(family: int, p: np.ndarray, size: int = 224, noise_seed: int = 0) -> np.ndarray:
     """An RGB uint8 image drawn from a family and 4 parameters that vary it smoothly: p[0] is the hue
     (0-0.8 of the colour wheel, so no wrap-around), p[1] a rotation or a position, p[2] a scale, p[3] a
     position, brightness or contrast. Angles stay within each pattern's symmetry period, so distinct

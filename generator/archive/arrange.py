@@ -9,8 +9,8 @@ A rebuild with the same inputs reads all of it back without importing scipy or f
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 

@@ -8,10 +8,11 @@ needs. Pages are cached by the exact list of images they hold.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from ..cache import Cache, atomic_write_bytes
 from ..reporter import Reporter
@@ -59,7 +60,8 @@ def render_page(level: AtlasLevel, start: int, count: int, cell_image: CellSourc
         scale = level.cell / max(w, h, 1)
         if scale != 1:  # small originals are enlarged too: the viewer assumes the long side fills the cell
             size = (max(1, round(w * scale)), max(1, round(h * scale)))
-            im = im.resize(size, Image.LANCZOS if scale < 1 else Image.BICUBIC, reducing_gap=2.0 if scale < 0.5 else None)
+            resample = Image.Resampling.LANCZOS if scale < 1 else Image.Resampling.BICUBIC
+            im = im.resize(size, resample, reducing_gap=2.0 if scale < 0.5 else None)
         page.paste(im, ((j % level.per_row) * level.cell, (j // level.per_row) * level.cell))
     buf = io.BytesIO()
     page.save(buf, "JPEG", quality=quality, optimize=False, progressive=False)
@@ -87,7 +89,8 @@ def build_pages(level: AtlasLevel, keys: Sequence[str], cell_image: CellSource, 
 
     if todo:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            for _ in reporter.progress(pool.map(make, todo), total=len(todo), desc=f"{desc} {level.cell}px", unit="page"):
+            pages = pool.map(make, todo)
+            for _ in reporter.progress(pages, total=len(todo), desc=f"{desc} {level.cell}px", unit="page"):
                 pass
     return [j[0] for j in jobs]
 

@@ -4,7 +4,8 @@ names the describe captioner uses, :func:`generator.models.vocabulary.class_name
 from __future__ import annotations
 
 import math
-from typing import Any, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -36,7 +37,8 @@ def cluster_map(P: np.ndarray, seed: int, k: int | None = None) -> np.ndarray:
     sizes = np.bincount(raw, minlength=k)
     rank = np.empty(k, np.int32)
     rank[np.argsort(-sizes, kind="stable")] = np.arange(k)
-    return rank[raw]
+    labels: np.ndarray = rank[raw]
+    return labels
 
 
 def item_labels(top_idx: np.ndarray, top_p: np.ndarray) -> np.ndarray:
@@ -221,7 +223,7 @@ def _split_groups(X: np.ndarray, group: np.ndarray, m: int, s: int, rng: np.rand
 
 
 def _dist2(x: np.ndarray, y: np.ndarray, cx: np.ndarray, cy: np.ndarray, idx: np.ndarray) -> np.ndarray:
-    dx = x - np.take(cx, idx)
+    dx: np.ndarray = x - np.take(cx, idx)
     dy = y - np.take(cy, idx)
     dx *= dx
     dy *= dy

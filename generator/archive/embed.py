@@ -14,9 +14,10 @@ import io
 import queue
 import threading
 from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -235,7 +236,8 @@ class EmbeddingStore:
             shard["top_idx"] = labs[:, 0, :].astype(np.uint16)
             shard["top_p"] = labs[:, 1, :].astype(np.float16)
         buf = io.BytesIO()
-        np.savez(buf, **shard)
+        # numpy's stub checks a ** dict against savez's allow_pickle: bool as well as the array keywords
+        np.savez(buf, **shard)  # type: ignore[arg-type]
         name = f"{hashlib.sha256(keys.tobytes()).hexdigest()[:24]}.npz"
         atomic_write_bytes(self.dir / name, buf.getvalue())
         n = len(self._shards)

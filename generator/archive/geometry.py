@@ -24,7 +24,8 @@ class PCAModel:
 def l2_normalise(X: np.ndarray) -> np.ndarray:
     X = np.asarray(X, np.float32)
     n = np.linalg.norm(X, axis=1, keepdims=True)
-    return X / np.maximum(n, 1e-12)
+    out: np.ndarray = X / np.maximum(n, 1e-12)
+    return out
 
 
 def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
@@ -57,7 +58,8 @@ def normalise_positions(P: np.ndarray) -> np.ndarray:
     c = np.median(P, axis=0)
     Q = P - c
     r = float(np.quantile(np.abs(Q), 0.99)) if len(P) > 20 else float(np.abs(Q).max())
-    return (Q / (r if r > 1e-9 else 1.0)).astype(np.float32)
+    out: np.ndarray = (Q / (r if r > 1e-9 else 1.0)).astype(np.float32)
+    return out
 
 
 def knn_search(base: np.ndarray, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from ..cache import Cache, atomic_write_bytes
 from ..errors import MediaError
@@ -92,7 +93,8 @@ def open_rgb(path: Path, target: int = LARGE_SIZE) -> tuple[Any, dict[str, Any]]
     except MemoryError:
         raise MediaError("not enough memory to decode; skipped", path) from None
     except Exception as exc:  # noqa: BLE001 - image plugins raise many types on hostile input
-        kind = "unsupported or not an image" if type(exc).__name__ == "UnidentifiedImageError" else f"cannot decode ({exc})"
+        unidentified = type(exc).__name__ == "UnidentifiedImageError"
+        kind = "unsupported or not an image" if unidentified else f"cannot decode ({exc})"
         raise MediaError(f"{kind}; skipped", path) from None
     return im, {"width": w, "height": h, "format": fmt, "notes": notes}
 
@@ -138,8 +140,8 @@ def make_thumb(path: Path, cache: Cache) -> Thumb:
     if isinstance(stored, dict) and "ok" in stored:
         t = Thumb(key=key, ok=bool(stored["ok"]), error=str(stored.get("error", "")),
                   width=int(stored.get("width", 0)), height=int(stored.get("height", 0)),
-                  format=str(stored.get("format", "")), color=tuple(stored.get("color", (128, 128, 128))),  # type: ignore[arg-type]
-                  notes=list(stored.get("notes", [])), cell_size=tuple(stored.get("cell_size", (0, 0))))  # type: ignore[arg-type]
+                  format=str(stored.get("format", "")), color=tuple(stored.get("color", (128, 128, 128))),
+                  notes=list(stored.get("notes", [])), cell_size=tuple(stored.get("cell_size", (0, 0))))
         if not t.ok:
             return t
         t.large, t.cell = ns.path(key, ".jpg"), ns.path(key, "-cell.jpg")

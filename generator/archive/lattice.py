@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -177,7 +178,8 @@ def lattice_offset(P: np.ndarray, step: float) -> np.ndarray:
     if len(P) == 0:
         return np.zeros(2, np.float64)
     angle = 2 * np.pi * (np.asarray(P, np.float64) / step)
-    return (np.arctan2(np.sin(angle).mean(0), np.cos(angle).mean(0)) / (2 * np.pi)) % 1.0
+    offset: np.ndarray = (np.arctan2(np.sin(angle).mean(0), np.cos(angle).mean(0)) / (2 * np.pi)) % 1.0
+    return offset
 
 
 def free_cells_near(occupied: np.ndarray, step: float, anchors: np.ndarray) -> np.ndarray:
@@ -253,7 +255,8 @@ def free_cells_near(occupied: np.ndarray, step: float, anchors: np.ndarray) -> n
                 slot_of[(nx, ny)] = s
                 extra[s] = (nx, ny)
                 alive[s] = True
-    return ((out + offset) * step).astype(np.float32)
+    cells: np.ndarray = ((out + offset) * step).astype(np.float32)
+    return cells
 
 
 def _nearest_untaken(tree: Any, border: np.ndarray, ax: int, ay: int, taken: set[tuple[int, int]],

@@ -9,8 +9,9 @@ and arrangement are all cached never projects an embedding.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -49,7 +50,7 @@ class LayoutBase:
                                  **{f"pos_{k}": v for k, v in self.positions.items()}})
 
     @classmethod
-    def load(cls, ns: Namespace, key: str, counted: bool = True) -> "LayoutBase | None":
+    def load(cls, ns: Namespace, key: str, counted: bool = True) -> LayoutBase | None:
         z = ns.get_arrays(key, counted=counted)
         if z is None:
             return None

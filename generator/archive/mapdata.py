@@ -50,7 +50,7 @@ class LayerData:
 
 
 def fnv1a(text: str) -> int:
-    """32-bit FNV-1a of the UTF-8 bytes; map.js computes the same to find an id's bucket."""
+    """32-bit FNV-1a of the UTF-8 bytes; site_src/map/util.js computes the same to find an id's bucket."""
     h = 0x811C9DC5
     for b in text.encode("utf-8"):
         h ^= b

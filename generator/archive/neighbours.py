@@ -62,11 +62,12 @@ def neighbours_of(base: np.ndarray, queries: np.ndarray, k: int) -> np.ndarray:
     faiss = _faiss()
     index = faiss.IndexFlatL2(base.shape[1])
     index.add(np.ascontiguousarray(base, np.float32))
+    idx: np.ndarray  # faiss is untyped: search() answers (distances, indices) arrays
     _, idx = index.search(np.ascontiguousarray(queries, np.float32), min(k, len(base)))
     return idx.astype(np.int32)
 
 
 def recall_at_k(approx: np.ndarray, exact: np.ndarray) -> float:
-    k = exact.shape[1]
+    k: int = exact.shape[1]
     hits = sum(len(set(a.tolist()) & set(e.tolist())) for a, e in zip(approx, exact))
     return hits / (len(exact) * k)

@@ -26,7 +26,8 @@ def place_new(Y_old: np.ndarray, P_old: np.ndarray, Y_new: np.ndarray, k: int = 
     spread = float(np.median(np.abs(P_old - np.median(P_old, 0)))) if len(P_old) else 1.0
     angle = np.arange(len(Y_new)) * 2.399963  # golden angle
     P += 0.01 * spread * np.stack([np.cos(angle), np.sin(angle)], 1)
-    return P.astype(np.float32)
+    placed: np.ndarray = P.astype(np.float32)
+    return placed
 
 
 def place_into(layout: str, Y_old: np.ndarray, P_old: np.ndarray, Y_new: np.ndarray, seed: int) -> np.ndarray:

@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 from urllib.parse import quote
 
 import numpy as np
@@ -48,7 +49,9 @@ def archive_layer(good: Sequence[tuple[ArchiveItem, Thumb]], columns: Sequence[s
                   labels: np.ndarray, assign: np.ndarray, atlas: dict[int, list[Path | bytes]]) -> LayerData:
     """The archive layer; ``good`` and every array are in map order."""
     names = class_names()
-    records, search, ids = [], [], []
+    records: list[dict[str, Any]] = []
+    search: list[list[str]] = []
+    ids: list[str] = []
     for i, (item, th) in enumerate(good):
         kept = set(labels[i].tolist())
         named = [[int(c), names[int(c)], round(float(p), 3)] for c, p in zip(top_idx[i], top_p[i]) if int(c) in kept]
@@ -57,7 +60,7 @@ def archive_layer(good: Sequence[tuple[ArchiveItem, Thumb]], columns: Sequence[s
             "img": img_rel(th), "o": "../archive/files/" + quote(item.id, safe="/"),
             "w": th.width, "h": th.height, "l": named, "nb": nb[i].tolist(), "c": int(assign[i]),
         })
-        search.append([title_of(item), item.id, *item.metadata.values(), *(n for _, n, _ in named)])
+        search.append([title_of(item), item.id, *item.metadata.values(), *(str(n) for _, n, _ in named)])
         ids.append(item.id)
     facets = []
     for column in columns:

@@ -12,8 +12,8 @@ import io
 import unicodedata
 from pathlib import Path
 
-from ..reporter import Reporter
 from ..model import ArchiveItem
+from ..reporter import Reporter
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".tif", ".tiff", ".gif", ".bmp"}
 METADATA_FILE = "metadata.csv"
@@ -29,7 +29,8 @@ def scan_archive(content_dir: Path, reporter: Reporter) -> tuple[list[ArchiveIte
     root = content_dir / "archive"
     if not root.is_dir():
         return [], []
-    items = [ArchiveItem(id=p.relative_to(root).as_posix(), path=p) for p in sorted(root.rglob("*")) if _is_listed(root, p)]
+    items = [ArchiveItem(id=p.relative_to(root).as_posix(), path=p)
+             for p in sorted(root.rglob("*")) if _is_listed(root, p)]
     columns = read_metadata(root / METADATA_FILE, items, reporter)
     return items, columns
 
@@ -74,7 +75,8 @@ def read_metadata(path: Path, items: list[ArchiveItem], reporter: Reporter) -> l
     header = [_clean(h) for h in header]
     lowered = [h.lower() for h in header]
     if "file" not in lowered:
-        reporter.warn(f"{path}: no `file` column (found: {', '.join(h for h in header if h) or 'nothing'}); metadata ignored")
+        found = ", ".join(h for h in header if h) or "nothing"
+        reporter.warn(f"{path}: no `file` column (found: {found}); metadata ignored")
         return []
     file_col = lowered.index("file")
     columns: list[str] = []
@@ -125,7 +127,8 @@ def read_metadata(path: Path, items: list[ArchiveItem], reporter: Reporter) -> l
             j = index_of[col]
             value = _clean(row[j]) if j < len(row) else ""
             if len(value) > MAX_VALUE_CHARS:
-                reporter.warn(f"{path}:{reader.line_num}: value of {col!r} is {len(value)} characters; cut to {MAX_VALUE_CHARS}")
+                reporter.warn(f"{path}:{reader.line_num}: value of {col!r} is {len(value)} characters; "
+                              f"cut to {MAX_VALUE_CHARS}")
                 value = value[:MAX_VALUE_CHARS]
             if value:
                 meta[col] = value

@@ -12,8 +12,9 @@ intermediate levels 4x apart (:func:`umap_levels`); t-SNE places the others with
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -85,10 +86,18 @@ def umap_layout(Y: np.ndarray, p: LayoutParams, wrap: Any = None) -> np.ndarray:
         known = np.isin(fine, coarse, assume_unique=True)
         start = np.zeros((len(fine), 2), np.float32)
         start[known] = P
-        level_wrap = (lambda it, m=len(fine): wrap(it, f"UMAP over {m:,} images")) if wrap else None
+        level_wrap = _level_wrap(wrap, len(fine))
         P = refine(Y[fine], start, known, p.seed, n_neighbors=p.umap_neighbors, min_dist=p.umap_min_dist,
                    n_epochs=p.refine_epochs, wrap=level_wrap)
-    return P
+    out: np.ndarray = P
+    return out
+
+
+def _level_wrap(wrap: Any, size: int) -> Any:
+    """The progress wrapper of one UMAP refinement level (None when there is no bar)."""
+    if wrap is None:
+        return None
+    return lambda epochs: wrap(epochs, f"UMAP over {size:,} images")
 
 
 def tsne_layout(Y: np.ndarray, p: LayoutParams, wrap: Any = None) -> np.ndarray:

@@ -18,8 +18,8 @@ their start so that a point's neighbours sit close in memory.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 import numba
 import numpy as np
@@ -162,7 +162,9 @@ def mix(z: np.uint64) -> np.uint64:  # splitmix64 finaliser
 
 # at module level (not built on first use) so that numba's on-disk cache spares later processes the compile
 @numba.njit(parallel=True, fastmath=True, nogil=True, cache=True)
-def epoch_step(pos, new, indptr, indices, eps, next_s, eps_neg, next_neg, a, b, alpha, epoch, seed):
+def epoch_step(pos: np.ndarray, new: np.ndarray, indptr: np.ndarray, indices: np.ndarray, eps: np.ndarray,
+               next_s: np.ndarray, eps_neg: np.ndarray, next_neg: np.ndarray, a: np.float32, b: np.float32,
+               alpha: np.float32, epoch: int, seed: np.uint64) -> None:
     n = pos.shape[0]
     ep = np.float64(epoch)
     base = mix(seed * np.uint64(0x9E3779B97F4A7C15) + np.uint64(epoch))

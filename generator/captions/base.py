@@ -36,7 +36,7 @@ class Captioner(ABC):
     def caption(self, images: list[Path]) -> list[str]:
         """Sentences for a batch of images, in order."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional for backends, so not abstract
         """Free the model (optional)."""
 
 

@@ -16,24 +16,42 @@ import hashlib
 import io
 import random
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..config import CaptionSettings
 from ..errors import MediaError
+from ..models.vocabulary import (
+    ANIMAL,
+    DRINK,
+    FOOD,
+    LANDSCAPE,
+    OBJECT,
+    PERSON,
+    PLACE,
+    PLANT,
+    TEXT,
+    VEHICLE,
+    VOCABULARY_VERSION,
+    WORN,
+    Concept,
+    specific_noun,
+    vocabulary,
+)
 from .base import Captioner
 from .faces import Faces, detection_image, find_faces
 from .faces import available as faces_available
 from .scene import SCENE_VERSION, Scene, colour_phrase, light_phrase, light_words, sky_backdrop
-from ..models.vocabulary import (ANIMAL, DRINK, FOOD, LANDSCAPE, OBJECT, PERSON, PLACE, PLANT, TEXT, VEHICLE,
-                         VOCABULARY_VERSION, WORN, Concept, specific_noun, vocabulary)
 
 if TYPE_CHECKING:
     from PIL import Image
+
+    from ..models.efficientnet import ImageNetCNN
 
 #: a concept with at least this much probability is named without hedging
 CONFIDENT = 0.55
@@ -319,7 +337,7 @@ class Prepared:
     pixels: np.ndarray  # (224, 224, 3) uint8 centre crop for the CNN
     scene: Scene
     seed: int
-    frame: "Image.Image | None" = None  # the decoded frame, kept for a face search when faces are on
+    frame: Image.Image | None = None  # the decoded frame, kept for a face search when faces are on
 
 
 def prepare(path: Path, with_faces: bool = False) -> Prepared:
@@ -368,7 +386,7 @@ class DescribeCaptioner(Captioner):
     def _faces_on(self) -> bool:
         return self.settings.faces and faces_available()
 
-    def _model(self):
+    def _model(self) -> ImageNetCNN:
         from ..models.efficientnet import ImageNetCNN
 
         return ImageNetCNN.get(self.settings.device)
@@ -397,8 +415,10 @@ class DescribeCaptioner(Captioner):
                 prepared = [f.result() for f in futures[start:stop]]
                 probs = cnn.forward(to_batch([p.pixels for p in prepared])).probs
                 for pr, p in zip(probs, prepared):
-                    wanted = p.frame is not None and wants_faces(pr, p.scene)
-                    done.append((pr, p, pool.submit(_search_faces, p.frame) if wanted else None))
+                    search: Future[Faces] | None = None
+                    if p.frame is not None and wants_faces(pr, p.scene):
+                        search = pool.submit(_search_faces, p.frame)
+                    done.append((pr, p, search))
             return [describe(pr, p.scene, p.seed, self.settings.min_confidence,
                              faces.result() if faces is not None else None) for pr, p, faces in done]
         finally:
@@ -411,7 +431,7 @@ class DescribeCaptioner(Captioner):
             self._pool = None
 
 
-def _search_faces(frame: "Image.Image") -> Faces:
+def _search_faces(frame: Image.Image) -> Faces:
     return find_faces(detection_image(frame))
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib.util
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -24,7 +24,7 @@ DETECT_WIDTH = 400
 MIN_SCORE = 0.3
 
 _lock = threading.Lock()
-_detector = None
+_detector: Any = None  # a dlib.fhog_object_detector (dlib has no type information)
 
 
 @dataclass(frozen=True)
@@ -41,7 +41,7 @@ def available() -> bool:
     return importlib.util.find_spec("dlib") is not None
 
 
-def _get_detector():
+def _get_detector() -> Any:
     global _detector
     with _lock:
         if _detector is None:
@@ -61,7 +61,7 @@ def find_faces(grey: np.ndarray) -> Faces:
     return Faces(len(widths), max(widths) / grey.shape[1])
 
 
-def detection_image(image: "Image.Image") -> np.ndarray:
+def detection_image(image: Image.Image) -> np.ndarray:
     """The greyscale, DETECT_WIDTH-wide copy the detector looks at."""
     from PIL import Image
 
@@ -69,5 +69,6 @@ def detection_image(image: "Image.Image") -> np.ndarray:
     scale = min(1.0, DETECT_WIDTH / max(1, w))
     small = image.convert("L")
     if scale < 1.0:
-        small = small.resize((DETECT_WIDTH, max(1, round(h * scale))), Image.BILINEAR, reducing_gap=2.0)
+        small = small.resize((DETECT_WIDTH, max(1, round(h * scale))), Image.Resampling.BILINEAR,
+                             reducing_gap=2.0)
     return np.asarray(small, dtype=np.uint8)

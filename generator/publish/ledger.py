@@ -18,11 +18,12 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 from ..errors import PublishError
 
@@ -34,7 +35,7 @@ def ledger_path(content_dir: Path) -> Path:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass
@@ -68,7 +69,7 @@ class FilmRecord:
     updated: str = ""  # UTC time of the last change
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "FilmRecord":
+    def from_json(cls, data: dict[str, Any]) -> FilmRecord:
         known = {f.name for f in fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in known}
         upload = kwargs.get("upload")
@@ -97,7 +98,7 @@ class Ledger:
         self.hashes: dict[str, list[Any]] = hashes or {}  # path -> [size, mtime_ns, sha256]: skips rehashing
 
     @classmethod
-    def load(cls, content_dir: Path) -> "Ledger":
+    def load(cls, content_dir: Path) -> Ledger:
         path = ledger_path(content_dir)
         try:
             text = path.read_text("utf-8")

@@ -156,7 +156,8 @@ def _caption_detail(c: CaptionPayload) -> str:
     return f'"{c.name}" ({c.format.upper()}, {c.language}, {len(c.data)} bytes)'
 
 
-def make_plan(films: list[Film], ledger: Ledger, settings: Settings, *, replace_changed_video: bool = False) -> PublishPlan:
+def make_plan(films: list[Film], ledger: Ledger, settings: Settings, *,
+              replace_changed_video: bool = False) -> PublishPlan:
     title = settings.youtube.playlist.strip()
     known = bool(title) and ledger.playlist.title == title and bool(ledger.playlist.id)
     plans = [plan_film(f, ledger.films.get(f.slug) or FilmRecord(), ledger, settings,
@@ -164,5 +165,6 @@ def make_plan(films: list[Film], ledger: Ledger, settings: Settings, *, replace_
     needs_playlist = any(a.kind == ADD_TO_PLAYLIST for fp in plans for a in fp.actions)
     playlist_action = None
     if title and needs_playlist and not known:
-        playlist_action = Action("find or create playlist", f'"{title}"', ["playlists.list"], maybe=["playlists.insert"])
+        playlist_action = Action("find or create playlist", f'"{title}"', ["playlists.list"],
+                                 maybe=["playlists.insert"])
     return PublishPlan(plans, title, playlist_action)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 DAILY_UNITS = 10_000
 DAILY_UPLOADS = 100  # videos.insert bucket where it is separate
@@ -44,7 +44,7 @@ class QuotaTally:
     def add(self, method: str, n: int = 1) -> None:
         self.calls[method] += n
 
-    def merge(self, other: "QuotaTally") -> None:
+    def merge(self, other: QuotaTally) -> None:
         self.calls.update(other.calls)
 
     @property
@@ -125,7 +125,7 @@ class _USPacific(tzinfo):
 
 def next_reset(now: datetime | None = None, local: tzinfo | None = None) -> datetime:
     """The next midnight Pacific Time, expressed in ``local`` (default: this machine's zone)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.astimezone()  # naive means this machine's local time
     pacific = _pacific()
@@ -135,7 +135,7 @@ def next_reset(now: datetime | None = None, local: tzinfo | None = None) -> date
 
 
 def describe_reset(now: datetime | None = None, local: tzinfo | None = None) -> str:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.astimezone()
     reset = next_reset(now, local)

@@ -12,8 +12,9 @@ import http.client
 import random
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -31,7 +32,8 @@ class RetryPolicy:
 
     def delay(self, attempt: int) -> float:
         """Delay before retry number ``attempt`` (0-based): doubling, capped, times 0.5-1.5."""
-        return min(self.max_delay, self.base_delay * (2 ** attempt)) * (0.5 + self.rand())
+        doubling: int = 2 ** attempt  # int ** int is typed Any (a negative exponent gives a float)
+        return min(self.max_delay, self.base_delay * doubling) * (0.5 + self.rand())
 
 
 def error_status_and_reason(exc: BaseException) -> tuple[int, str, str]:

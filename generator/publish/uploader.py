@@ -16,9 +16,10 @@ and video) before creating them again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from googleapiclient.errors import HttpError
 
@@ -27,8 +28,17 @@ from ..errors import PublishError
 from .client import RequestRejected, SessionGone, YouTubeClient, status_of
 from .ledger import FilmRecord, Ledger, PlaylistRecord, UploadSession, utc_now
 from .metadata import clean_text, video_mimetype
-from .plan import (ADD_TO_PLAYLIST, INSERT_CAPTIONS, RESUME, UPDATE_CAPTIONS, UPDATE_META, UPLOAD, Action,
-                   FilmPlan, PublishPlan)
+from .plan import (
+    ADD_TO_PLAYLIST,
+    INSERT_CAPTIONS,
+    RESUME,
+    UPDATE_CAPTIONS,
+    UPDATE_META,
+    UPLOAD,
+    Action,
+    FilmPlan,
+    PublishPlan,
+)
 
 ProgressFactory = Callable[[str, int], Callable[[int, int], None]]  # (label, total) -> update(done, total)
 
@@ -125,15 +135,17 @@ class Publisher:
             if state.state == "complete" and state.resource:
                 self._adopt(fp, rec, state.resource, session)
                 return self._after_adopt(fp, rec, "the interrupted upload had completed: recorded")
-            if state.state == "incomplete" and session.video_sha256 == fp.video_sha256 and session.size == fp.video_size:
+            same_video = session.video_sha256 == fp.video_sha256 and session.size == fp.video_size
+            if state.state == "incomplete" and same_video:
                 resume = (session.session_uri, state.offset)
                 self.notify(f"{fp.film.slug}: resuming the upload at byte {state.offset} of {fp.video_size}")
             elif state.state == "gone":
                 found = self._find_lost_upload(session)
                 if found:
                     self._adopt(fp, rec, {"id": found}, session)
-                    return self._after_adopt(fp, rec, f"found the video of an interrupted upload on the channel ({found}): "
-                                                      "recorded instead of uploading again; check it in YouTube Studio")
+                    return self._after_adopt(
+                        fp, rec, f"found the video of an interrupted upload on the channel ({found}): "
+                        "recorded instead of uploading again; check it in YouTube Studio")
         if resume is None:
             rec.upload = UploadSession(started=utc_now(), video_sha256=fp.video_sha256, size=fp.video_size,
                                        title=fp.snippet["title"], snippet_sha256=fp.snippet_sha256,
@@ -171,7 +183,7 @@ class Publisher:
 
     def _find_lost_upload(self, session: UploadSession) -> str | None:
         try:
-            started = datetime.strptime(session.started, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+            started = datetime.strptime(session.started, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
         except ValueError:
             return None
         for snip in self.client.recent_uploads():

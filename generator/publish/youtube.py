@@ -18,9 +18,10 @@ import json
 import os
 import secrets
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..errors import MissingDependency, PublishError
 
@@ -47,11 +48,12 @@ QUOTA_REASONS = frozenset({"quotaExceeded", "uploadLimitExceeded", "dailyLimitEx
 def _require_google() -> None:
     try:
         import google_auth_httplib2  # noqa: F401
-        import googleapiclient  # noqa: F401
         import google_auth_oauthlib  # noqa: F401
+        import googleapiclient  # noqa: F401
     except ImportError:
-        raise MissingDependency("google-api-python-client / google-auth-oauthlib",
-                                "pip install google-api-python-client google-auth-oauthlib google-auth-httplib2") from None
+        raise MissingDependency(
+            "google-api-python-client / google-auth-oauthlib",
+            "pip install google-api-python-client google-auth-oauthlib google-auth-httplib2") from None
 
 
 # -- token storage -------------------------------------------------------------------------------
@@ -194,7 +196,7 @@ def discovery_document(api_root: str = "") -> dict[str, Any]:
     if not text:
         raise MissingDependency("the YouTube discovery document of google-api-python-client",
                                 "pip install --upgrade google-api-python-client")
-    doc = json.loads(text)
+    doc: dict[str, Any] = json.loads(text)
     if not api_root:
         return doc
     root = api_root.rstrip("/") + "/"
@@ -229,7 +231,7 @@ def make_http(timeout: float = HTTP_TIMEOUT) -> Any:
     return http
 
 
-def authorized(credentials: Any, http: Any) -> "Transport":
+def authorized(credentials: Any, http: Any) -> Transport:
     from google_auth_httplib2 import AuthorizedHttp
 
     return Transport(AuthorizedHttp(credentials, http=http))

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ContentError
 from ..model import Film, Page
-from .markdown_batch import markdown_many
+from .content_index import ContentIndex
+from .markdown_batch import MarkdownStore, body_key
 
 if TYPE_CHECKING:
     from ..cache import Cache
@@ -146,11 +147,17 @@ def page_from(doc: Document) -> Page:
                 meta=dict(doc.meta))
 
 
-def read_content(content_dir: Path, include_drafts: bool = False, cache: "Cache | None" = None) -> ContentResult:
-    """Every film and page of a site folder; errors are collected, not raised one at a time."""
+def read_content(content_dir: Path, include_drafts: bool = False, cache: Cache | None = None) -> ContentResult:
+    """Every film and page of a site folder; errors are collected, not raised one at a time.
+
+    Films are read whole (their essay's source goes to YouTube too). A page unchanged since the last build
+    (same size and mtime) is not read at all: its front matter comes from the content index and its HTML
+    stays in the cache until a page has to be rendered (``Page.body_key``)."""
     result = ContentResult()
+    index = ContentIndex(cache)
     films: list[tuple[Film, str]] = []
-    pages: list[tuple[Page, str]] = []
+    pages: list[Page] = []
+    fresh: list[tuple[Page, str]] = []  # pages read now: their HTML is made (or found) below
     films_dir, pages_dir = content_dir / "films", content_dir / "pages"
     if films_dir.is_dir():
         for folder in sorted(p for p in films_dir.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -168,29 +175,49 @@ def read_content(content_dir: Path, include_drafts: bool = False, cache: "Cache 
                 films.append((film, doc.body))
     if pages_dir.is_dir():
         for path in sorted(pages_dir.glob("*.md")):
+            known = index.lookup(path)
             try:
-                doc = read_document(path)
+                doc = Document(path, known[0], "") if known else read_document(path)
                 page = page_from(doc)
             except ContentError as exc:
                 result.errors.append(exc)
                 continue
+            if known:
+                page.body_key = known[1]
+            else:
+                page.body_key = body_key(doc.body)
+                index.store(path, doc.meta, page.body_key)
+                fresh.append((page, doc.body))
             if include_drafts or not page.draft:
-                pages.append((page, doc.body))
+                pages.append(page)
     if result.errors:
         return result  # the build stops here: no markdown is converted for nothing
-    html = markdown_many([body for _, body in films] + [body for _, body in pages], cache)
+    store = MarkdownStore(cache)
+    html = store.html([body for _, body in films] + [body for _, body in fresh])
     for (film, _), essay in zip(films, html):
         film.essay_html = essay
-    for (page, _), body in zip(pages, html[len(films):]):
+    for (page, _), body in zip(fresh, html[len(films):]):
         page.body_html = body
+    index.save()
     result.films = [f for f, _ in films]
-    result.pages = [p for p, _ in pages]
+    result.pages = pages
     # newest first on the front page; undated films keep their folder order at the end
     result.films.sort(key=lambda f: f.slug)
     result.films.sort(key=lambda f: f.date, reverse=True)  # stable: equal dates keep slug order
     result.films.sort(key=lambda f: f.date == "")
     result.pages.sort(key=lambda p: (_order(p), p.slug))
     return result
+
+
+def page_html(page: Page, cache: Cache | None) -> str:
+    """The HTML of a page's body: in hand, from the cache by its key, or converted from its file again."""
+    if page.body_html or not page.body_key:
+        return page.body_html
+    found = MarkdownStore(cache).get(page.body_key)
+    if found is None:
+        found = MarkdownStore(cache).html([read_document(page.source).body])[0]
+    page.body_html = found
+    return found
 
 
 def _order(page: Page) -> int:

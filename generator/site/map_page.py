@@ -2,9 +2,9 @@
 viewer starts from, and the page itself in the site's shared layout."""
 
 from __future__ import annotations
+
 from typing import TYPE_CHECKING
 
-from ..archive.mapdata import write_layer, write_manifest
 from .output import OutputTree
 
 if TYPE_CHECKING:
@@ -14,13 +14,15 @@ if TYPE_CHECKING:
 MAP_URL = "map/"
 
 
-def render_map(result: "MapResult", renderer: "SiteRenderer", tree: OutputTree) -> None:
+def render_map(result: MapResult, renderer: SiteRenderer, tree: OutputTree) -> None:
+    from ..archive.mapdata import write_layer, write_manifest
+
     manifest = dict(result.manifest)  # a copy: the result stays as the map stage made it
     manifest["layers"] = {name: write_layer(tree, f"map/data/{name}/", layer, result.levels)
                           for name, layer in result.layers.items()}
     write_manifest(tree, manifest)
     rel = MAP_URL + "index.html"
     n = result.count
-    renderer.write("map.html", rel, renderer.context(
-        rel, "map", page_title="Map", body_class="dark map-page", wide=True, map_version=manifest["version"],
-        item_count=n, frame_count=result.frames, description=f"{n} archive images arranged by visual similarity."))
+    renderer.page("map.html", rel, "map", dict(
+        page_title="Map", body_class="dark map-page", wide=True, map_version=manifest["version"], item_count=n,
+        frame_count=result.frames, description=f"{n} archive images arranged by visual similarity."))

@@ -8,16 +8,20 @@ fresh one, a third less work than building it per call).
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
+
+from ..cache import hash_parts
 
 if TYPE_CHECKING:
     from ..cache import Cache
 
 NAMESPACE = "markdown"
-VERSION = 1
+VERSION = 2  # 2: keyed by the source's SHA-256, kept among the cache's records
 EXTENSIONS = ["extra", "sane_lists", "smarty", "toc"]
 PARALLEL_FROM = 48  # misses below this are converted in this process: a worker pool costs ~50 ms to start
 CHUNK = 24  # documents per task: small enough to balance two workers, large enough to amortise pickling
@@ -59,27 +63,41 @@ def convert_all(sources: Sequence[str], jobs: int = 0) -> list[str]:
         return [html for part in pool.map(_convert_chunk, chunks) for html in part]
 
 
-def markdown_many(sources: Sequence[str], cache: "Cache | None") -> list[str]:
-    """Like :func:`convert_all`, remembering each result in the cache by its source text."""
-    if cache is None:
-        return convert_all(sources)
-    ns = cache.namespace(NAMESPACE, VERSION)
-    out: list[str | None] = []
-    todo: dict[str, list[int]] = {}
-    keys: dict[str, str] = {}
-    for i, source in enumerate(sources):
-        key = keys.get(source) or ns.key(source, EXTENSIONS)
-        keys[source] = key
-        stored = ns.get_json(key) if source not in todo else None
-        if isinstance(stored, str):
-            out.append(stored)
-        else:
-            out.append(None)
-            todo.setdefault(source, []).append(i)
-    if todo:
-        missing = list(todo)
-        for source, html in zip(missing, convert_all(missing)):
-            ns.put_json(keys[source], html)
-            for i in todo[source]:
-                out[i] = html
-    return [html or "" for html in out]
+def body_key(source: str) -> str:
+    """The cache key of a markdown text's HTML."""
+    return hash_parts(NAMESPACE, VERSION, hashlib.sha256(source.encode("utf-8")).hexdigest(), EXTENSIONS)
+
+
+class MarkdownStore:
+    """The HTML of markdown texts by :func:`body_key`, kept in the cache (or only in memory without one)."""
+
+    def __init__(self, cache: Cache | None) -> None:
+        self.ns = cache.namespace(NAMESPACE, VERSION) if cache is not None else None
+
+    def get(self, key: str) -> str | None:
+        if self.ns is None:
+            return None
+        stored = self.ns.get_record(key)
+        return stored.decode("utf-8") if stored is not None else None
+
+    def put(self, key: str, html: str) -> None:
+        if self.ns is not None:
+            self.ns.put_record(key, html.encode("utf-8"))
+
+    def html(self, sources: Sequence[str]) -> list[str]:
+        """HTML of each source: from the cache, the missing ones converted together."""
+        keys = [body_key(s) for s in sources]
+        out: dict[str, str] = {}
+        todo: dict[str, str] = {}
+        for key, source in zip(keys, sources):
+            if key in out or key in todo:
+                continue
+            found = self.get(key)
+            if found is None:
+                todo[key] = source
+            else:
+                out[key] = found
+        for key, html in zip(todo, convert_all(list(todo.values()))):
+            out[key] = html
+            self.put(key, html)
+        return [out[k] for k in keys]

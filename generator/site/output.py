@@ -52,7 +52,7 @@ class OutputTree:
             if p.is_file() and not p.name.startswith("."):
                 self.add_file(f"{prefix}{p.relative_to(root).as_posix()}", p)
 
-    def merge(self, other: "OutputTree") -> None:
+    def merge(self, other: OutputTree) -> None:
         for rel in other.files:
             self.reused.pop(rel, None)
         for rel in other.reused:

@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,9 +26,21 @@ from markupsafe import Markup
 
 from ..model import Page, SiteModel
 from .assets import SITE_SRC, STATIC, TEMPLATES, add_assets
+from .content import page_html
 from .output import NoPrevious, OutputTree, PreviousOutputs
-from .views import (ArchiveView, Fact, FilmView, FilmViewSettings, NavItem, PageLink, anchor_id, film_view,
-                    page_summary, url_path)
+from .render_jobs import RenderJob, render_jobs
+from .views import (
+    ArchiveView,
+    Fact,
+    FilmView,
+    FilmViewSettings,
+    NavItem,
+    PageLink,
+    anchor_id,
+    film_view,
+    page_summary,
+    url_path,
+)
 
 if TYPE_CHECKING:
     from jinja2 import Environment
@@ -43,7 +56,7 @@ ARCHIVE_PAGE = 500  # archive images per page of archive/
 
 
 @functools.lru_cache(maxsize=4)
-def environment(templates: Path = TEMPLATES) -> "Environment":
+def environment(templates: Path = TEMPLATES) -> Environment:
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     from ..timefmt import clock
@@ -91,14 +104,16 @@ class RenderStats:
 class SiteRenderer:
     """Holds what every page shares (settings, nav, asset versions) while the pages are rendered."""
 
-    def __init__(self, site: SiteModel, out: OutputTree, assets: dict[str, str], cache: "Cache | None" = None,
+    def __init__(self, site: SiteModel, out: OutputTree, assets: dict[str, str], cache: Cache | None = None,
                  previous: PreviousOutputs | None = None) -> None:
         self.site = site
         self.out = out
         self.assets = assets
         self.previous = previous or NoPrevious()
+        self.cache = cache
         self.ns = cache.namespace(NAMESPACE, VERSION) if cache is not None else None
         self.stats = RenderStats()
+        self.jobs: list[RenderJob] = []
         s = site.settings.site
         self.title = s.title
         self.language = s.language or "en"
@@ -133,8 +148,9 @@ class SiteRenderer:
                 for label, href, key, anchor in self._nav]
 
     def context(self, rel: str, current: str, **extra: Any) -> dict[str, Any]:
-        """Template variables for the page written at ``rel`` (e.g. ``films/x/index.html``)."""
-        root = "../" * rel.count("/")
+        """Template variables for the page written at ``rel`` (e.g. ``films/x/index.html``); ``extra`` may
+        override any of them (the 404 page sets its own ``root``)."""
+        root = str(extra.get("root", "../" * rel.count("/")))
         page_url = rel[: -len("index.html")] if rel.endswith("index.html") else rel
         ctx: dict[str, Any] = {
             "root": root,
@@ -148,6 +164,7 @@ class SiteRenderer:
             "og_type": "website",
             "asset": self.assets,
             "nav": self.nav(root, current),
+            "_current": current,
             "captioner": self.captioner,
             "inline_css": "",
             "page_title": "",
@@ -158,25 +175,46 @@ class SiteRenderer:
         return ctx
 
     def write(self, template: str, rel: str, ctx: dict[str, Any]) -> None:
-        """The page at ``rel``: unchanged from the previous site, from the cache, or rendered now."""
-        key = fingerprint(self._shared, template, rel, {k: v for k, v in ctx.items() if k != "asset"})
+        """Render ``ctx`` (a whole context, as :meth:`context` makes it) to ``rel``."""
+        self.page(template, rel, str(ctx.get("_current", "")), ctx)
+
+    def page(self, template: str, rel: str, current: str, extra: dict[str, Any], keyed: dict[str, Any] | None = None,
+             late: Callable[[], dict[str, Any]] | None = None, prepare: Callable[[], None] | None = None) -> None:
+        """The page at ``rel``: unchanged from the previous site, from the cache, or rendered now.
+
+        Its key hashes what every page shares (once per build), the template, ``rel``, ``current`` and
+        ``keyed`` (by default ``extra``: what this page's template is given besides the shared context).
+        ``late()`` adds values needed only to render, which ``keyed`` identifies (a page body's HTML), once
+        ``prepare()`` has run in this process (reading them from the cache)."""
+        key = fingerprint(self._shared, template, rel, current, extra if keyed is None else keyed)
         if self.previous.has(rel, key):
             self.out.add_reused(rel, key)
             self.stats.unchanged += 1
             return
         if self.ns is not None:
-            path = self.ns.path(key, ".html")
-            try:
-                self.out.add_bytes(rel, path.read_bytes(), key)
+            stored = self.ns.get_record(key, counted=False)  # reported as RenderStats, not artifacts
+            if stored is not None:
+                self.out.add_bytes(rel, stored, key)
                 self.stats.from_cache += 1
                 return
-            except OSError:
-                pass
-        html = environment().get_template(template).render(ctx)
-        self.out.add_text(rel, html, key)
-        self.stats.rendered += 1
-        if self.ns is not None:
-            self.ns.put_bytes(key, ".html", html.encode("utf-8"))
+
+        def context() -> dict[str, Any]:
+            ctx = self.context(rel, current, **extra)
+            if late is not None:
+                ctx.update(late())
+            return ctx
+
+        self.jobs.append(RenderJob(template, rel, key, context, prepare))
+
+    def finish(self) -> None:
+        """Render every page that could not be reused (see :mod:`.render_jobs`)."""
+        jobs, self.jobs = self.jobs, []
+        for job, html in zip(jobs, render_jobs(jobs)):
+            data = html.encode("utf-8")
+            self.out.add_bytes(job.rel, data, job.key)
+            if self.ns is not None:
+                self.ns.put_record(job.key, data)
+        self.stats.rendered += len(jobs)
 
     # -- films, pages, archive, index, 404
 
@@ -194,17 +232,22 @@ class SiteRenderer:
             self.out.add_text(prefix + view.srt_name, film.srt)
         rel = prefix + "index.html"
         og_image = f"{self.base_url}/{view.url}{view.poster}" if self.base_url and view.poster else ""
-        ctx = self.context(rel, "film:" + film.slug, f=view, page_title=film.title,
-                           description=film.summary or self.description, og_image=og_image,
-                           og_type="video.other", body_class="dark film-page", wide=True)
-        self.write("film.html", rel, ctx)
+        self.page("film.html", rel, "film:" + film.slug, dict(
+            f=view, page_title=film.title, description=film.summary or self.description, og_image=og_image,
+            og_type="video.other", body_class="dark film-page", wide=True))
 
     def render_page(self, page: Page) -> None:
         rel = f"{page.slug}/index.html"
         summary = page_summary(page.meta)
-        ctx = self.context(rel, "page:" + page.slug, page=page, body=Markup(page.body_html), summary=summary,
-                           page_title=page.title, description=summary or self.description)
-        self.write("page.html", rel, ctx)
+        extra = dict(page=page, summary=summary, page_title=page.title, description=summary or self.description)
+        # identified by its source, so an unchanged page's HTML need not even be read
+        source = page.body_key or hashlib.sha256(page.body_html.encode("utf-8")).hexdigest()
+        identity = (page.slug, page.title, str(page.source), page.draft, page.meta, source)
+        self.page("page.html", rel, "page:" + page.slug, extra, keyed={**extra, "page": identity},
+                  late=lambda: {"body": Markup(page.body_html)}, prepare=lambda: self._load_body(page))
+
+    def _load_body(self, page: Page) -> None:
+        page_html(page, self.cache)
 
     def archive_views(self) -> list[ArchiveView]:
         taken: set[str] = set()
@@ -224,11 +267,10 @@ class SiteRenderer:
         for n in range(1, count + 1):
             rel = "archive/index.html" if n == 1 else f"archive/page/{n}/index.html"
             pager = self._pager(n, count)
-            ctx = self.context(rel, "archive", items=views[(n - 1) * ARCHIVE_PAGE:n * ARCHIVE_PAGE], total=len(views),
-                               page_title="Archive" if n == 1 else f"Archive, page {n} of {count}", wide=True,
-                               files=("../../" if n > 1 else ""), pager=pager,
-                               map_href=("../" * (rel.count("/")) + self.map_url) if self.map_url else "")
-            self.write("archive.html", rel, ctx)
+            self.page("archive.html", rel, "archive", dict(
+                items=views[(n - 1) * ARCHIVE_PAGE:n * ARCHIVE_PAGE], total=len(views), wide=True, pager=pager,
+                page_title="Archive" if n == 1 else f"Archive, page {n} of {count}", files=("../../" if n > 1 else ""),
+                map_href=("../" * (rel.count("/")) + self.map_url) if self.map_url else ""))
 
     def _pager(self, here: int, count: int) -> list[tuple[str, str, str]]:
         """(label, href, rel) of the pager: previous, the first, the last and two around this page (a
@@ -259,9 +301,8 @@ class SiteRenderer:
     def render_index(self, films: list[FilmView]) -> None:
         teaser = [item for item in self.site.archive if item.width and item.height][:6]
         pages = [PageLink(p.title, p.url, page_summary(p.meta)) for p in self.site.pages]
-        ctx = self.context("index.html", "home", films=films, pages=pages, archive_count=len(self.site.archive),
-                           archive_teaser=teaser, map_href=self.map_url)
-        self.write("index.html", "index.html", ctx)
+        self.page("index.html", "index.html", "home", dict(films=films, pages=pages, archive_teaser=teaser,
+                                                           archive_count=len(self.site.archive), map_href=self.map_url))
 
     def render_404(self) -> None:
         # A 404 page is served at whatever address was missing, so relative links cannot work:
@@ -269,10 +310,8 @@ class SiteRenderer:
         root = (self.base_url + "/") if self.base_url else "/"
         css = (SITE_SRC / "site.css").read_text(encoding="utf-8") if (SITE_SRC / "site.css").exists() else ""
         css = css.replace('url("fonts/', f'url("{root}assets/fonts/')
-        ctx = self.context("404.html", "404", page_title="Not found", inline_css=Markup(css.replace("</", "<\\/")),
-                           canonical="")
-        ctx.update(root=root, home=root, nav=self.nav(root, "404"))
-        self.write("404.html", "404.html", ctx)
+        self.page("404.html", "404.html", "404", dict(
+            page_title="Not found", inline_css=Markup(css.replace("</", "<\\/")), canonical="", root=root, home=root))
 
 
 def render_template(site: SiteModel, template: str, rel: str, out: OutputTree, **extra: Any) -> None:
@@ -283,9 +322,10 @@ def render_template(site: SiteModel, template: str, rel: str, out: OutputTree, *
     current = str(extra.pop("current", ""))
     renderer = SiteRenderer(site, out, add_assets(OutputTree()))
     renderer.write(template, rel, renderer.context(rel, current, **extra))
+    renderer.finish()
 
 
-def render_site(site: SiteModel, cache: "Cache | None" = None, previous: PreviousOutputs | None = None) -> OutputTree:
+def render_site(site: SiteModel, cache: Cache | None = None, previous: PreviousOutputs | None = None) -> OutputTree:
     """The whole output tree except map/*: pages, film folders, archive files, assets, 404."""
     out = OutputTree()
     render_all(SiteRenderer(site, out, add_assets(out), cache, previous))
@@ -303,3 +343,4 @@ def render_all(renderer: SiteRenderer) -> None:
         renderer.render_archive()
     renderer.render_index(films)
     renderer.render_404()
+    renderer.finish()

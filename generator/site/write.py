@@ -1,12 +1,20 @@
 """Write the output tree into a staging folder beside the output, then swap it in.
 
 The previous site stays untouched until the new one is complete; a build interrupted at any point leaves
-at most a stale staging folder, removed by the next build. Only what changed is written: a file the
-previous site already holds with the same content (or made from the same key) is hard-linked from it into
-the staging folder, so the swap stays atomic and a no-op build writes almost nothing.
+the previous site as it was. Only what changed is written:
 
-``.electric-speech-outputs.json`` in the output folder records, per file, what it was made from (a page's
-key or the content's hash) and its size and mtime, so a file edited by hand is never mistaken for ours.
+- the staging folder is the site from before the previous build (kept after each swap as the "spare",
+  in the cache folder when it is on the output's file system), brought up to date: files whose content
+  is already right stay, the rest are replaced (never written into: a file may be a hard link shared with
+  the live site), files no longer wanted are removed. A one-page edit touches one file of the staging
+  folder, whatever the size of the site; nothing is deleted in bulk;
+- a file the live site already holds with the same content is hard-linked from it;
+- when the new site is the live site exactly (a no-op build), nothing is written at all.
+
+``.electric-speech-outputs.json`` in each of those folders lists every file with what it was made from (a
+page's key, the content's hash or the source file it links) and its size and mtime, so a file changed by
+hand is never mistaken for ours. A staging folder whose list is missing (an interrupted update) is
+removed and a fresh one made.
 """
 
 from __future__ import annotations
@@ -16,7 +24,6 @@ import hashlib
 import json
 import os
 import shutil
-import threading
 from pathlib import Path
 
 from ..errors import ConfigError
@@ -24,7 +31,29 @@ from .output import OutputTree
 
 MARKER = ".electric-speech-site"
 OUTPUTS = ".electric-speech-outputs.json"
+MARKER_TEXT = "built by Electric Speech; this folder is replaced on every build\n"
 _LINK_FALLBACK = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EACCES, errno.ENOTSUP)
+
+Entry = list[object]  # [key, size, mtime_ns]
+
+
+def _load_outputs(folder: Path) -> dict[str, Entry] | None:
+    try:
+        data = json.loads((folder / OUTPUTS).read_text("utf-8"))
+        files = data["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return files if isinstance(files, dict) else None
+
+
+def _matches(path: Path, entry: Entry | None, key: str) -> bool:
+    if not entry or entry[0] != key:
+        return False
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return [st.st_size, st.st_mtime_ns] == entry[1:3]
 
 
 class PreviousSite:
@@ -32,21 +61,11 @@ class PreviousSite:
 
     def __init__(self, out_dir: Path) -> None:
         self.dir = out_dir
-        try:
-            data = json.loads((out_dir / OUTPUTS).read_text("utf-8"))
-            self.entries: dict[str, list[object]] = data["files"] if isinstance(data.get("files"), dict) else {}
-        except (OSError, ValueError, KeyError, AttributeError):
-            self.entries = {}
+        self.entries: dict[str, Entry] = _load_outputs(out_dir) or {}
 
     def has(self, rel: str, key: str) -> bool:
-        entry = self.entries.get(rel)
-        if not entry or entry[0] != key:
-            return False
-        try:
-            st = os.stat(self.dir / rel)
-        except OSError:
-            return False
-        return [st.st_size, st.st_mtime_ns] == entry[1:3]
+        """True when ``rel`` was made from exactly ``key`` and is untouched since."""
+        return _matches(self.dir / rel, self.entries.get(rel), key)
 
 
 def _check_out_dir(out_dir: Path, content_dir: Path) -> None:
@@ -70,62 +89,156 @@ def _place(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-def _remove_stale(out_dir: Path) -> None:
-    for stale in out_dir.parent.glob(f".{out_dir.name}.staging-*"):
+class Folders:
+    """Where a build of ``out`` stages and keeps its spare: in the cache when that is on the same file
+    system (renames between them are then atomic), else beside the output under hidden names."""
+
+    def __init__(self, out_dir: Path, keep: Path | None) -> None:
+        self.out = out_dir
+        self.root = out_dir.parent
+        self.prefix = f".{out_dir.name}."
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            if os.stat(keep).st_dev == os.stat(out_dir.parent).st_dev:
+                self.root = keep
+                self.prefix = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:16] + "."
+        self.spare = self.root / f"{self.prefix}spare"
+        self.staging = self.root / f"{self.prefix}staging-{os.getpid()}"
+
+    def stale_staging(self) -> list[Path]:
+        return list(self.root.glob(f"{self.prefix}staging-*"))
+
+
+def _remove_stale(out_dir: Path, folders: Folders | None = None) -> None:
+    folders = folders or Folders(out_dir, None)
+    for stale in folders.stale_staging():
         shutil.rmtree(stale, ignore_errors=True)
     olds = sorted(out_dir.parent.glob(f".{out_dir.name}.old-*"), key=lambda p: p.stat().st_mtime)
-    if olds and not out_dir.exists():
+    if not out_dir.exists():
         # interrupted between the two renames of a swap: the previous site comes back
-        os.replace(olds.pop(), out_dir)
-    for stale in olds:
+        if folders.spare.exists():
+            os.replace(folders.spare, out_dir)
+        elif olds:
+            os.replace(olds.pop(), out_dir)
+    for stale in olds:  # left by earlier versions, which deleted the replaced site
         shutil.rmtree(stale, ignore_errors=True)
+
+
+class _Writer:
+    """Brings one folder to the output tree's state, noting what each file was made from."""
+
+    def __init__(self, tree: OutputTree, out_dir: Path, previous: PreviousSite, folder: Path,
+                 had: dict[str, Entry]) -> None:
+        self.tree, self.out_dir, self.previous, self.folder, self.had = tree, out_dir, previous, folder, had
+        self.record: dict[str, Entry] = {}
+        self.made: set[Path] = {folder}
+
+    def wanted_key(self, rel: str) -> str:
+        content = self.tree.files.get(rel)
+        if content is None:
+            return self.tree.reused[rel]
+        if isinstance(content, Path):
+            return f"file:{content}"
+        return self.tree.keys.get(rel) or "sha256:" + hashlib.sha256(content).hexdigest()
+
+    def current(self, rel: str, key: str, target: Path) -> bool:
+        if key.startswith("file:"):  # a link to a source file: right while it is that file (or a copy of it)
+            entry = self.had.get(rel)
+            if not entry or entry[0] != key:
+                return False
+            try:
+                a, b = os.stat(target), os.stat(key[5:])
+            except OSError:
+                return False
+            same_file = (a.st_ino, a.st_dev) == (b.st_ino, b.st_dev)
+            return same_file or (a.st_size, a.st_mtime_ns) == (b.st_size, b.st_mtime_ns)
+        return _matches(target, self.had.get(rel), key)
+
+    def put(self, rel: str) -> None:
+        key = self.wanted_key(rel)
+        target = self.folder / rel
+        if not self.current(rel, key, target):
+            if target.parent not in self.made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self.made.add(target.parent)
+            if target.exists() or target.is_symlink():
+                target.unlink()  # never write into it: it may be a hard link shared with the live site
+            content = self.tree.files.get(rel)
+            if content is None or (not isinstance(content, Path) and self.previous.has(rel, key)):
+                _place(self.out_dir / rel, target)  # unchanged since the live site: share its file
+            elif isinstance(content, Path):
+                _place(content, target)
+            else:
+                target.write_bytes(content)
+        st = target.stat()
+        self.record[rel] = [key, st.st_size, st.st_mtime_ns]
+
+    def drop_unwanted(self, wanted: set[str]) -> None:
+        parents: set[Path] = set()
+        for rel in self.had:
+            if rel not in wanted:
+                (self.folder / rel).unlink(missing_ok=True)
+                parents.add((self.folder / rel).parent)
+        for folder in sorted(parents, key=lambda p: len(p.parts), reverse=True):
+            while folder != self.folder:
+                try:
+                    folder.rmdir()  # only when empty
+                except OSError:
+                    break
+                folder = folder.parent
+
+    def finish(self) -> None:
+        (self.folder / MARKER).write_text(MARKER_TEXT)
+        (self.folder / OUTPUTS).write_text(json.dumps({"format": 2, "files": self.record}, separators=(",", ":")))
+
+
+def _unchanged(tree: OutputTree, out_dir: Path, previous: PreviousSite) -> bool:
+    """True when the live site is already exactly this tree."""
+    if not (out_dir / MARKER).exists() or set(previous.entries) != set(tree.files) | set(tree.reused):
+        return False
+    probe = _Writer(tree, out_dir, previous, out_dir, previous.entries)
+    return all(probe.current(rel, probe.wanted_key(rel), out_dir / rel) for rel in previous.entries)
+
+
+def _staging(folders: Folders) -> tuple[Path, dict[str, Entry]]:
+    """A staging folder and what it holds: the spare site when it is intact, else a new empty folder."""
+    spare, staging = folders.spare, folders.staging
+    had = _load_outputs(spare) if spare.is_dir() else None
+    if had is not None and (spare / MARKER).exists():
+        os.replace(spare, staging)
+        (staging / OUTPUTS).unlink()  # from here on its list is stale: an interruption makes it untrusted
+        return staging, had
+    if spare.exists():
+        shutil.rmtree(spare, ignore_errors=True)
+    staging.mkdir()
+    return staging, {}
 
 
 def write_tree(tree: OutputTree, out_dir: Path, content_dir: Path, previous: PreviousSite | None = None,
-               remove_old_later: bool = False) -> int:
-    """Write every file; return how many. The swap is two renames in the same parent folder.
-
-    ``remove_old_later``: the replaced site is deleted in a background thread (``serve``, where the next
-    request should not wait for it)."""
+               keep: Path | None = None) -> int:
+    """Write every file; return how many the site holds. The swap is two renames in one file system.
+    ``keep``: a folder for the staging and spare sites (the build's cache); without it they sit beside
+    the output and the replaced site is deleted."""
     _check_out_dir(out_dir, content_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale(out_dir)
+    folders = Folders(out_dir, keep)
+    _remove_stale(out_dir, folders)
     previous = previous if previous is not None and previous.dir == out_dir else PreviousSite(out_dir)
-    staging = out_dir.parent / f".{out_dir.name}.staging-{os.getpid()}-{threading.get_ident()}"
-    staging.mkdir()
+    if _unchanged(tree, out_dir, previous):
+        return len(tree)
+    staging, had = _staging(folders)
     try:
-        made: set[Path] = {staging}
-        record: dict[str, list[object]] = {}
-        for rel in sorted(set(tree.files) | set(tree.reused)):
-            target = staging / rel
-            if target.parent not in made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made.add(target.parent)
-            content = tree.files.get(rel)
-            if content is None:  # unchanged since the previous build
-                _place(out_dir / rel, target)
-                key = tree.reused[rel]
-            elif isinstance(content, Path):
-                _place(content, target)
-                continue
-            else:
-                key = tree.keys.get(rel) or "sha256:" + hashlib.sha256(content).hexdigest()
-                if previous.has(rel, key):
-                    _place(out_dir / rel, target)
-                else:
-                    target.write_bytes(content)
-            st = target.stat()
-            record[rel] = [key, st.st_size, st.st_mtime_ns]
-        (staging / MARKER).write_text("built by Electric Speech; this folder is replaced on every build\n")
-        (staging / OUTPUTS).write_text(json.dumps({"format": 1, "files": record}, separators=(",", ":")))
-        old = out_dir.parent / f".{out_dir.name}.old-{os.getpid()}-{threading.get_ident()}"
+        writer = _Writer(tree, out_dir, previous, staging, had)
+        wanted = set(tree.files) | set(tree.reused)
+        writer.drop_unwanted(wanted)
+        for rel in sorted(wanted):
+            writer.put(rel)
+        writer.finish()
         if out_dir.exists():
-            os.replace(out_dir, old)
+            os.replace(out_dir, folders.spare)
         os.replace(staging, out_dir)
-        if remove_old_later:
-            threading.Thread(target=shutil.rmtree, args=(old,), kwargs={"ignore_errors": True}, daemon=True).start()
-        else:
-            shutil.rmtree(old, ignore_errors=True)
+        if keep is None or folders.root != keep:
+            shutil.rmtree(folders.spare, ignore_errors=True)  # no place to keep it out of sight
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -17,14 +17,25 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..archive.arrange import NAMESPACE as ARRANGE, VERSION as ARRANGE_VERSION, Arrangement, arrange
+from ..archive.arrange import NAMESPACE as ARRANGE
+from ..archive.arrange import VERSION as ARRANGE_VERSION
+from ..archive.arrange import Arrangement, arrange
 from ..archive.atlas import ATLAS_STAGE, ATLAS_VERSION, LEVELS, AtlasLevel, build_pages, file_cells
-from ..archive.clusters import (CLUSTERS_VERSION, REGIONS_VERSION, cluster_map, item_labels, name_clusters,
-                                region_assignments, region_levels, regions_manifest)
+from ..archive.clusters import (
+    CLUSTERS_VERSION,
+    REGIONS_VERSION,
+    cluster_map,
+    item_labels,
+    name_clusters,
+    region_assignments,
+    region_levels,
+    regions_manifest,
+)
 from ..archive.embed import EMBED_STAGE, STORE_VERSION, EmbeddingStore, create_embedder, embed_missing
 from ..archive.images import THUMB_STAGE, THUMB_VERSION, Thumb, make_thumbs
 from ..archive.lattice import find_date_column, parse_year
-from ..archive.layout_base import NAMESPACE as LAYOUT, LayoutBase, compute_base, project
+from ..archive.layout_base import NAMESPACE as LAYOUT
+from ..archive.layout_base import LayoutBase, compute_base, project
 from ..archive.mapdata import LayerData
 from ..archive.neighbours import NEIGHBOURS_VERSION, all_neighbours
 from ..archive.records import FrameRef, archive_layer, frame_layer
@@ -191,7 +202,7 @@ def _manifest(ctx: StageContext, inp: MapInput, base: LayoutBase, at: Arrangemen
     }
 
 
-def build_map(site: "SiteModel", cache: "Cache", reporter: "Reporter", relayout: bool = False) -> "OutputTree":
+def build_map(site: SiteModel, cache: Cache, reporter: Reporter, relayout: bool = False) -> OutputTree:
     """The map stage and its rendering for one site model, as the pipeline runs them (tests, benches):
     ``site.archive`` keeps the readable images and ``site.extras["map_url"]`` is set when there is a map."""
     from ..site.map_page import MAP_URL, render_map
@@ -206,5 +217,7 @@ def build_map(site: "SiteModel", cache: "Cache", reporter: "Reporter", relayout:
     if result is None:
         return tree
     site.extras["map_url"] = MAP_URL
-    render_map(result, SiteRenderer(site, tree, add_assets(OutputTree())), tree)
+    renderer = SiteRenderer(site, tree, add_assets(OutputTree()))
+    render_map(result, renderer, tree)
+    renderer.finish()
     return tree

@@ -5,8 +5,10 @@ the documentary still publishes."""
 from __future__ import annotations
 
 from ..errors import MediaError
-from ..media.keyframes import STAGE as KEYFRAMES, STAGE_VERSION as KEYFRAMES_VERSION
-from ..media.probe import STAGE as PROBE, STAGE_VERSION as PROBE_VERSION
+from ..media.keyframes import STAGE as KEYFRAMES
+from ..media.keyframes import STAGE_VERSION as KEYFRAMES_VERSION
+from ..media.probe import STAGE as PROBE
+from ..media.probe import STAGE_VERSION as PROBE_VERSION
 from ..model import Film
 from . import StageContext, StageInfo
 

@@ -5,13 +5,15 @@ link; the others come from the cache of rendered pages or the templates."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..model import SiteModel
-from ..site.map_page import render_map
 from ..site.output import OutputTree, PreviousOutputs
 from ..site.render import NAMESPACE, VERSION, RenderStats, SiteRenderer, add_assets, render_all
 from . import StageContext, StageInfo
-from .map import MapResult
+
+if TYPE_CHECKING:
+    from .map import MapResult
 
 STAGE = StageInfo("render", "pages from the templates, tracks, media and assets, in memory", section="site",
                   namespaces=((NAMESPACE, VERSION),))
@@ -27,6 +29,8 @@ def run(ctx: StageContext, site: SiteModel, site_map: MapResult | None, previous
     tree = OutputTree()
     renderer = SiteRenderer(site, tree, add_assets(tree), ctx.cache, previous)
     if site_map is not None:
+        from ..site.map_page import render_map
+
         render_map(site_map, renderer, tree)
     render_all(renderer)
     return Rendered(tree, renderer.stats)

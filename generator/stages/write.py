@@ -1,5 +1,6 @@
-"""Write: the output tree into a staging folder beside ``--out``, swapped in only when complete; files
-unchanged since the previous build are hard-linked from it instead of written again."""
+"""Write: the output tree into a staging folder, swapped in for ``--out`` only when complete. The staging
+folder is the site from before the previous build, kept in the cache and brought up to date, so a build
+writes only the files that changed (and a no-op build nothing)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from ..site.write import PreviousSite, write_tree
 from . import StageContext, StageInfo
 from .render import Rendered
 
-STAGE = StageInfo("write", "the output folder, replaced atomically", section="build")
+SPARE = "site"  # cache folder for the staging and spare sites (see generator.site.write)
+STAGE = StageInfo("write", "the output folder, replaced atomically; unchanged files linked", section="build")
 
 
 def previous(out_dir: Path) -> PreviousSite:
@@ -19,4 +21,4 @@ def previous(out_dir: Path) -> PreviousSite:
 
 def run(ctx: StageContext, rendered: Rendered, out_dir: Path, before: PreviousSite) -> int:
     """How many files the new site holds."""
-    return write_tree(rendered.tree, out_dir, ctx.content_dir, before, remove_old_later=ctx.options.in_process)
+    return write_tree(rendered.tree, out_dir, ctx.content_dir, before, keep=ctx.cache.root / SPARE)

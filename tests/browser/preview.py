@@ -20,6 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from browser.site_fixtures import make_clip, write_tree  # noqa: E402
+
 from generator.captions.formats import to_srt, to_vtt  # noqa: E402
 from generator.config import Settings  # noqa: E402
 from generator.model import ArchiveItem, Cue, Film, Keyframe, Page, SiteModel, VideoInfo  # noqa: E402
@@ -155,8 +156,8 @@ def build_site(tmp: Path) -> SiteModel:
         with Image.open(src) as im:
             im.convert("RGB").save(dest, quality=85)
             w, h = im.size
-        archive.append(ArchiveItem(id=dest.name, path=dest, width=w, height=h, format="JPEG",
-                                   metadata={k: v for k, v in (("title", title), ("year", year), ("place", place)) if v}))
+        metadata = {k: v for k, v in (("title", title), ("year", year), ("place", place)) if v}
+        archive.append(ArchiveItem(id=dest.name, path=dest, width=w, height=h, format="JPEG", metadata=metadata))
 
     settings = Settings()
     settings.site.title = "Electric Speech"

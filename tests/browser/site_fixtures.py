@@ -95,11 +95,13 @@ def make_site(tmp: Path, *, films: list[Film] | None = None, hostile: bool = Fal
         films = [make_film(tmp, title="Test Card" + (" " + bad if hostile else ""), texts=texts,
                            summary="Patterns, watched." + (" " + bad if hostile else ""),
                            essay_html='<p>Curator <strong class="raw">HTML</strong> stays.</p>')]
-    page = Page(slug="about", title="About" + (" " + bad if hostile else ""), source=tmp / "content" / "pages" / "about.md",
+    page = Page(slug="about", title="About" + (" " + bad if hostile else ""),
+                source=tmp / "content" / "pages" / "about.md",
                 body_html='<h2 id="why">Why</h2><p>Because <a href="https://example.org/">machines</a> speak.</p>',
                 meta={"summary": "What this is." + (" " + bad if hostile else "")})
     archive = [
-        ArchiveItem(id="photos/harbour 1.jpg", path=make_image(tmp / "archive" / "photos" / "harbour 1.jpg", (300, 200), (30, 70, 110)),
+        ArchiveItem(id="photos/harbour 1.jpg",
+                    path=make_image(tmp / "archive" / "photos" / "harbour 1.jpg", (300, 200), (30, 70, 110)),
                     width=300, height=200, format="JPEG",
                     metadata={"title": "Harbour" + (" " + bad if hostile else ""), "year": "1931",
                               "place": "Ostend" + (" " + bad if hostile else "")}),

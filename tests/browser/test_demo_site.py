@@ -7,7 +7,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from browser.test_film_page import SEEK, STATE
 
 pytestmark = pytest.mark.browser
@@ -24,7 +23,8 @@ def test_front_page_lists_films_with_posters(page, demo_url, demo_build):
     page.goto(demo_url)
     links = page.eval_on_selector_all("a[href*='films/']", "els => els.map(e => e.getAttribute('href'))")
     assert any("photographs" in h for h in links) and any("clouds" in h for h in links)
-    broken = page.evaluate("() => Array.from(document.images).filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)")
+    broken = page.evaluate("() => Array.from(document.images)"
+                           ".filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)")
     assert broken == []
     shots = demo_build["root"] / "demo-shots"
     shots.mkdir(exist_ok=True)
@@ -56,5 +56,6 @@ def test_film_page_plays_with_machine_captions(page, demo_url, demo_build):
 def test_no_accessibility_violations(page, demo_url, path):
     page.goto(demo_url + path)
     page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => { const r = await axe.run(document); return r.violations.map(v => v.id + ': ' + v.help); }")
+    result = page.evaluate("async () => { const r = await axe.run(document);"
+                           " return r.violations.map(v => v.id + ': ' + v.help); }")
     assert result == []

@@ -20,18 +20,18 @@ HOSTILE = '<img src=x onerror="window.__pwned=1">'
 @pytest.fixture(scope="module")
 def map_site(tmp_path_factory, serve_dir):
     import synth
+    from browser.site_fixtures import write_tree
     from PIL import Image
 
-    from browser.site_fixtures import write_tree
     from generator.archive.embed import register_embedder
     from generator.archive.scan import scan_archive
-    from generator.stages.map import build_map
     from generator.cache import Cache
     from generator.config import Settings
-    from generator.reporter import Reporter
     from generator.model import Film, Keyframe, SiteModel
+    from generator.reporter import Reporter
     from generator.site.output import OutputTree
     from generator.site.render import add_assets
+    from generator.stages.map import build_map
 
     register_embedder("colour", "synth:ColourEmbedder")
     tmp = tmp_path_factory.mktemp("map_site")
@@ -56,7 +56,7 @@ def map_site(tmp_path_factory, serve_dir):
                            keyframes=frames, captions=["a red disc", "stripes", "rings"]))
     tree = build_map(site, Cache(tmp / "cache"), reporter)
     out = OutputTree()
-    add_assets(out)  # site.css, map.js, map.css, fonts: the map page alone, no film pages needed
+    add_assets(out)  # site.css, map/*.js, map.css, fonts: the map page alone, no film pages needed
     out.merge(tree)
     write_tree(out, tmp / "_site")
     return serve_dir(tmp / "_site") + "map/"
@@ -112,7 +112,8 @@ def test_overview_picture_looks_like_the_points_it_replaces(page, map_site):
 def test_zoomed_in_draws_thumbnails(page, map_site):
     open_map(page, map_site, "#item=img00005.jpg")
     page.keyboard.press("Escape")
-    page.wait_for_function("window.electricMap.stats.quads > 0 && window.electricMap.stats.textures >= 1", timeout=10_000)
+    page.wait_for_function("window.electricMap.stats.quads > 0 && window.electricMap.stats.textures >= 1",
+                           timeout=10_000)
     assert page.errors == []
 
 
