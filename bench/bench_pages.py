@@ -117,10 +117,15 @@ def generate(root: Path, n_pages: int, seed: int) -> tuple[Path, Path]:
     return ours, hugo
 
 
+# Children keep their bytecode caches, as on any installed machine (a PYTHONDONTWRITEBYTECODE set in this
+# environment would make every run recompile every module it imports).
+CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
 def timed(cmd: list[str]) -> tuple[float, int]:
     """Wall seconds and peak RSS (KiB) of one whole process, which must succeed."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=REPO, env=CHILD_ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -169,7 +174,7 @@ def find_hugo() -> str | None:
 
 def serve_edits(content: Path, out: Path, edits: int) -> list[float]:
     """Rebuild times printed by `build.py serve` after one-page edits (its own figure, in-process)."""
-    proc = subprocess.Popen(ours_cmd(content, out, "serve") + ["--port", "0"], cwd=REPO, text=True,
+    proc = subprocess.Popen(ours_cmd(content, out, "serve") + ["--port", "0"], cwd=REPO, env=CHILD_ENV, text=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     lines: queue.Queue[str] = queue.Queue()
     log: list[str] = []

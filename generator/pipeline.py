@@ -58,6 +58,7 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
     timer = Timer()
     options = options or BuildOptions()
     ctx = StageContext(content_dir, settings, Cache(content_dir / settings.build.cache_dir), reporter, options)
+    staging = write.start(ctx, out_dir) if options.write and content_dir.is_dir() else None
     try:
         content = read.run(ctx)
         films = media.run(ctx, content.films)
@@ -78,12 +79,15 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
             site.extras["map_url"] = "map/"
             site.extras["map"] = {"count": site_map.count, "frames": site_map.frames, "scores": site_map.scores,
                                   "layouts": site_map.layouts}
-        before = write.previous(out_dir)
+        before = write.previous(out_dir)  # after write.start, which restores an output an interrupted swap lost
         rendered = render.run(ctx, site, site_map, before)
         if settings.build.strict and reporter.warnings:
             raise StrictModeError(f"--strict: {len(reporter.warnings)} warning(s), nothing written")
-        written = write.run(ctx, rendered, out_dir, before) if options.write else 0
+        written = write.run(ctx, rendered, out_dir, before, staging) if staging is not None else 0
+        staging = None  # the write stage has used it
     finally:
+        if staging is not None:
+            staging.abandon()
         ctx.cache.flush()
     stats = BuildStats(
         films=len(site.films), keyframes=sum(len(f.keyframes) for f in site.films),

@@ -135,7 +135,7 @@ def test_interrupted_build_keeps_site_and_cache(site, capsys, monkeypatch):
     def interrupted(*a, **k):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(write_mod, "_place", interrupted)
+    monkeypatch.setattr(write_mod._Writer, "put", interrupted)  # interrupted while writing a file
     # a change, so that the build writes (a build with nothing changed writes nothing at all)
     (site / "pages" / "about.md").write_text("---\ntitle: About\n---\nHello again.\n")
     rc, err = build(site, capsys)

@@ -21,29 +21,17 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import json
 import os
 import shutil
 from pathlib import Path
 
 from ..errors import ConfigError
 from .output import OutputTree
+from .staging import MARKER, Entry, Folders, Staging, load_outputs, predicted_dirs, save_outputs
 
-MARKER = ".electric-speech-site"
-OUTPUTS = ".electric-speech-outputs.json"
-MARKER_TEXT = "built by Electric Speech; this folder is replaced on every build\n"
+__all__ = ["MARKER", "PreviousSite", "begin", "write_tree"]
+
 _LINK_FALLBACK = (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.EACCES, errno.ENOTSUP)
-
-Entry = list[object]  # [key, size, mtime_ns]
-
-
-def _load_outputs(folder: Path) -> dict[str, Entry] | None:
-    try:
-        data = json.loads((folder / OUTPUTS).read_text("utf-8"))
-        files = data["files"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return files if isinstance(files, dict) else None
 
 
 def _matches(path: Path, entry: Entry | None, key: str) -> bool:
@@ -61,7 +49,7 @@ class PreviousSite:
 
     def __init__(self, out_dir: Path) -> None:
         self.dir = out_dir
-        self.entries: dict[str, Entry] = _load_outputs(out_dir) or {}
+        self.entries: dict[str, Entry] = load_outputs(out_dir) or {}
 
     def has(self, rel: str, key: str) -> bool:
         """True when ``rel`` was made from exactly ``key`` and is untouched since."""
@@ -89,39 +77,8 @@ def _place(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
-class Folders:
-    """Where a build of ``out`` stages and keeps its spare: in the cache when that is on the same file
-    system (renames between them are then atomic), else beside the output under hidden names."""
-
-    def __init__(self, out_dir: Path, keep: Path | None) -> None:
-        self.out = out_dir
-        self.root = out_dir.parent
-        self.prefix = f".{out_dir.name}."
-        if keep is not None:
-            keep.mkdir(parents=True, exist_ok=True)
-            if os.stat(keep).st_dev == os.stat(out_dir.parent).st_dev:
-                self.root = keep
-                self.prefix = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:16] + "."
-        self.spare = self.root / f"{self.prefix}spare"
-        self.staging = self.root / f"{self.prefix}staging-{os.getpid()}"
-
-    def stale_staging(self) -> list[Path]:
-        return list(self.root.glob(f"{self.prefix}staging-*"))
-
-
 def _remove_stale(out_dir: Path, folders: Folders | None = None) -> None:
-    folders = folders or Folders(out_dir, None)
-    for stale in folders.stale_staging():
-        shutil.rmtree(stale, ignore_errors=True)
-    olds = sorted(out_dir.parent.glob(f".{out_dir.name}.old-*"), key=lambda p: p.stat().st_mtime)
-    if not out_dir.exists():
-        # interrupted between the two renames of a swap: the previous site comes back
-        if folders.spare.exists():
-            os.replace(folders.spare, out_dir)
-        elif olds:
-            os.replace(olds.pop(), out_dir)
-    for stale in olds:  # left by earlier versions, which deleted the replaced site
-        shutil.rmtree(stale, ignore_errors=True)
+    (folders or Folders(out_dir, None)).remove_stale()
 
 
 class _Writer:
@@ -187,9 +144,19 @@ class _Writer:
                     break
                 folder = folder.parent
 
+    def prune(self, made: list[str]) -> None:
+        """Remove folders made in advance that the site does not need (only when empty)."""
+        for rel in sorted(made, key=len, reverse=True):
+            folder = self.folder / rel
+            while folder != self.folder and folder not in self.made:
+                try:
+                    folder.rmdir()
+                except OSError:  # not empty: something of the site is in it
+                    break
+                folder = folder.parent
+
     def finish(self) -> None:
-        (self.folder / MARKER).write_text(MARKER_TEXT)
-        (self.folder / OUTPUTS).write_text(json.dumps({"format": 2, "files": self.record}, separators=(",", ":")))
+        save_outputs(self.folder, self.record)
 
 
 def _unchanged(tree: OutputTree, out_dir: Path, previous: PreviousSite) -> bool:
@@ -200,46 +167,45 @@ def _unchanged(tree: OutputTree, out_dir: Path, previous: PreviousSite) -> bool:
     return all(probe.current(rel, probe.wanted_key(rel), out_dir / rel) for rel in previous.entries)
 
 
-def _staging(folders: Folders) -> tuple[Path, dict[str, Entry]]:
-    """A staging folder and what it holds: the spare site when it is intact, else a new empty folder."""
-    spare, staging = folders.spare, folders.staging
-    had = _load_outputs(spare) if spare.is_dir() else None
-    if had is not None and (spare / MARKER).exists():
-        os.replace(spare, staging)
-        (staging / OUTPUTS).unlink()  # from here on its list is stale: an interruption makes it untrusted
-        return staging, had
-    if spare.exists():
-        shutil.rmtree(spare, ignore_errors=True)
-    staging.mkdir()
-    return staging, {}
+def begin(out_dir: Path, content_dir: Path, keep: Path | None) -> Staging:
+    """Start preparing the staging folder of a build of ``content_dir`` into ``out_dir`` (see
+    :mod:`.staging`); call before the previous site is looked at, since an output lost by an interrupted
+    swap is restored first."""
+    _check_out_dir(out_dir, content_dir)
+    folders = Folders(out_dir, keep)
+    folders.remove_stale()
+    return Staging(folders, predicted_dirs(content_dir))
 
 
 def write_tree(tree: OutputTree, out_dir: Path, content_dir: Path, previous: PreviousSite | None = None,
-               keep: Path | None = None) -> int:
+               keep: Path | None = None, staging: Staging | None = None) -> int:
     """Write every file; return how many the site holds. The swap is two renames in one file system.
     ``keep``: a folder for the staging and spare sites (the build's cache); without it they sit beside
-    the output and the replaced site is deleted."""
+    the output and the replaced site is deleted. ``staging``: from :func:`begin`, when the build started
+    preparing it early."""
     _check_out_dir(out_dir, content_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
-    folders = Folders(out_dir, keep)
-    _remove_stale(out_dir, folders)
+    staging = staging or begin(out_dir, content_dir, keep)
     previous = previous if previous is not None and previous.dir == out_dir else PreviousSite(out_dir)
-    if _unchanged(tree, out_dir, previous):
-        return len(tree)
-    staging, had = _staging(folders)
     try:
-        writer = _Writer(tree, out_dir, previous, staging, had)
+        if _unchanged(tree, out_dir, previous):
+            staging.abandon()  # kept as the next build's spare when it can be
+            return len(tree)
+        staging.ready().touched = True
+        folders, folder = staging.folders, staging.path
+        writer = _Writer(tree, out_dir, previous, folder, staging.had)
         wanted = set(tree.files) | set(tree.reused)
         writer.drop_unwanted(wanted)
         for rel in sorted(wanted):
             writer.put(rel)
+        writer.prune(staging.dirs)
         writer.finish()
         if out_dir.exists():
             os.replace(out_dir, folders.spare)
-        os.replace(staging, out_dir)
-        if keep is None or folders.root != keep:
+        os.replace(folder, out_dir)
+        if not folders.kept:
             shutil.rmtree(folders.spare, ignore_errors=True)  # no place to keep it out of sight
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        staging.abandon()
         raise
     return len(tree)

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..site.write import PreviousSite, write_tree
+from ..site.staging import Staging
+from ..site.write import PreviousSite, begin, write_tree
 from . import StageContext, StageInfo
 from .render import Rendered
 
@@ -14,11 +15,17 @@ SPARE = "site"  # cache folder for the staging and spare sites (see generator.si
 STAGE = StageInfo("write", "the output folder, replaced atomically; unchanged files linked", section="build")
 
 
+def start(ctx: StageContext, out_dir: Path) -> Staging:
+    """Begin preparing the staging folder in the background, from the start of the build (see
+    :mod:`generator.site.staging`); before :func:`previous`, as it may first restore an interrupted swap."""
+    return begin(out_dir, ctx.content_dir, ctx.cache.root / SPARE)
+
+
 def previous(out_dir: Path) -> PreviousSite:
     """What the last build wrote to ``out_dir`` (empty when it did not, or the folder is not ours)."""
     return PreviousSite(out_dir)
 
 
-def run(ctx: StageContext, rendered: Rendered, out_dir: Path, before: PreviousSite) -> int:
+def run(ctx: StageContext, rendered: Rendered, out_dir: Path, before: PreviousSite, staging: Staging) -> int:
     """How many files the new site holds."""
-    return write_tree(rendered.tree, out_dir, ctx.content_dir, before, keep=ctx.cache.root / SPARE)
+    return write_tree(rendered.tree, out_dir, ctx.content_dir, before, keep=ctx.cache.root / SPARE, staging=staging)
