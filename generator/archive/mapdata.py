@@ -19,11 +19,11 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from ..site.output import OutputTree
+from ..model import ArchiveItem
 from .atlas import AtlasLevel
 
 META_SHARD = 256
@@ -86,7 +86,15 @@ def _json(obj: Any) -> bytes:
     return json.dumps(obj, ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
-def write_layer(tree: OutputTree, prefix: str, layer: LayerData, levels: list[AtlasLevel]) -> dict[str, Any]:
+class Files(Protocol):
+    """Where the map's files go (the render stage's output tree)."""
+
+    def add_bytes(self, rel: str, data: bytes, key: str = "") -> None: ...
+
+    def add_file(self, rel: str, source: Path) -> None: ...
+
+
+def write_layer(tree: Files, prefix: str, layer: LayerData, levels: list[AtlasLevel]) -> dict[str, Any]:
     """Add the layer's files under ``prefix`` (e.g. ``map/data/archive/``); returns its manifest entry."""
     entry: dict[str, Any] = {"count": layer.count, "dir": prefix.split("map/", 1)[1], "positions": {}}
     for name, P in layer.positions.items():
@@ -136,5 +144,17 @@ def write_layer(tree: OutputTree, prefix: str, layer: LayerData, levels: list[At
     return entry
 
 
-def write_manifest(tree: OutputTree, manifest: dict[str, Any]) -> None:
+def write_manifest(tree: Files, manifest: dict[str, Any]) -> None:
     tree.add_bytes("map/manifest.json", json.dumps(manifest, ensure_ascii=True, separators=(",", ":")).encode("ascii"))
+
+
+@dataclass
+class MapResult:
+    archive: list[ArchiveItem]  # the readable images (with their sizes), in scan order
+    layers: dict[str, LayerData]  # "archive" and, when films have keyframes, "frames"
+    levels: list[AtlasLevel]
+    manifest: dict[str, Any]  # everything of map/manifest.json but the layers' entries
+    count: int = 0
+    frames: int = 0
+    scores: dict[str, float] = field(default_factory=dict)
+    layouts: list[str] = field(default_factory=list)

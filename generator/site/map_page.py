@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from .output import OutputTree
 
 if TYPE_CHECKING:
-    from ..stages.map import MapResult
+    from ..archive.mapdata import MapResult
     from .render import SiteRenderer
 
 MAP_URL = "map/"

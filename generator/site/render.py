@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import json
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from .assets import SITE_SRC, STATIC, TEMPLATES, add_assets
 from .content import page_html
 from .output import NoPrevious, OutputTree, PreviousOutputs
 from .render_jobs import RenderJob, render_jobs
+from .templates import environment, templates_digest
 from .views import (
     ArchiveView,
     Fact,
@@ -43,36 +43,15 @@ from .views import (
 )
 
 if TYPE_CHECKING:
-    from jinja2 import Environment
-
     from ..cache import Cache
 
-__all__ = ["SITE_SRC", "STATIC", "TEMPLATES", "add_assets", "render_site", "render_template", "SiteRenderer"]
+__all__ = ["SITE_SRC", "STATIC", "TEMPLATES", "SiteRenderer", "add_assets", "environment", "render_site",
+           "render_template"]
 
 NAMESPACE = "pages"  # the cache of rendered HTML, by page key
 VERSION = 1  # bump when the renderer gives a template different values for the same site model
 NAV_PAGES = 6  # pages named in the header; a site with more names the first ones and links to the rest
 ARCHIVE_PAGE = 500  # archive images per page of archive/
-
-
-@functools.lru_cache(maxsize=4)
-def environment(templates: Path = TEMPLATES) -> Environment:
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    from ..timefmt import clock
-
-    env = Environment(loader=FileSystemLoader(str(templates)), autoescape=True, undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["clock"] = clock
-    env.filters["urlpath"] = url_path
-    return env
-
-
-def templates_digest(templates: Path = TEMPLATES) -> str:
-    h = hashlib.sha256()
-    for p in sorted(templates.rglob("*.html")):
-        h.update(p.relative_to(templates).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
 
 
 def _plain(obj: Any) -> Any:

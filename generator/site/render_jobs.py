@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .markdown_batch import CHUNK, PARALLEL_FROM, _workers
+from .templates import environment
 
 
 @dataclass
@@ -26,8 +27,6 @@ class RenderJob:
 
 
 def _run(job: RenderJob) -> str:
-    from .render import environment
-
     return environment().get_template(job.template).render(job.context())
 
 
@@ -43,8 +42,6 @@ def render_jobs(jobs: list[RenderJob]) -> list[str]:
     global _jobs
     if not jobs:
         return []
-    from .render import environment
-
     for job in jobs:
         if job.prepare is not None:
             job.prepare()

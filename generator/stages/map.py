@@ -12,7 +12,7 @@ importing a model, scipy or faiss. The result is rendered by the render stage in
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -36,7 +36,7 @@ from ..archive.images import THUMB_STAGE, THUMB_VERSION, Thumb, make_thumbs
 from ..archive.lattice import find_date_column, parse_year
 from ..archive.layout_base import NAMESPACE as LAYOUT
 from ..archive.layout_base import LayoutBase, compute_base, project
-from ..archive.mapdata import LayerData
+from ..archive.mapdata import MapResult
 from ..archive.neighbours import NEIGHBOURS_VERSION, all_neighbours
 from ..archive.records import FrameRef, archive_layer, frame_layer
 from ..archive.scatter import LAYOUT_VERSION
@@ -67,18 +67,6 @@ class MapInput:
     columns: list[str]  # metadata.csv columns
     films: list[Film]  # with keyframes and captions
     relayout: bool = False
-
-
-@dataclass
-class MapResult:
-    archive: list[ArchiveItem]  # the readable images (with their sizes), in scan order
-    layers: dict[str, LayerData]  # "archive" and, when films have keyframes, "frames"
-    levels: list[AtlasLevel]
-    manifest: dict[str, Any]  # everything of map/manifest.json but the layers' entries
-    count: int = 0
-    frames: int = 0
-    scores: dict[str, float] = field(default_factory=dict)
-    layouts: list[str] = field(default_factory=list)
 
 
 def run(ctx: StageContext, inp: MapInput) -> MapResult | None:

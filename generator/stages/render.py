@@ -13,7 +13,7 @@ from ..site.render import NAMESPACE, VERSION, RenderStats, SiteRenderer, add_ass
 from . import StageContext, StageInfo
 
 if TYPE_CHECKING:
-    from .map import MapResult
+    from ..archive.mapdata import MapResult
 
 STAGE = StageInfo("render", "pages from the templates, tracks, media and assets, in memory", section="site",
                   namespaces=((NAMESPACE, VERSION),))
