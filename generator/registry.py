@@ -37,6 +37,7 @@ class Entry:
     argument: str = ""  # non-empty: the spec is "name:<argument>" (what the argument is)
     label: str = ""  # display name ("UMAP")
     family: str = ""  # a kind's own grouping (layouts: "scatter" or "arrangement")
+    identity: str = ""  # "module:function" giving (spec, settings) -> identity without creating the part
 
     @property
     def spec(self) -> str:
@@ -48,6 +49,15 @@ class Entry:
         if not missing:
             return ""
         return f"{', '.join(missing)} not installed" + (f" ({self.install})" if self.install else "")
+
+    def identity_of(self, spec: str, settings: Any) -> str | None:
+        """The part's identity from its light ``identity`` function, or None when it has none (then the
+        part itself is created to tell)."""
+        if not self.identity:
+            return None
+        module_name, _, attr = self.identity.partition(":")
+        value: str = getattr(importlib.import_module(module_name), attr)(spec, settings)
+        return value
 
     def load(self) -> Any:
         """The implementation (class or function). Backends import their heavy packages only when they
@@ -112,7 +122,7 @@ _HF = ("torch", "transformers")
 _HF_INSTALL = "pip install -e .[hf]"
 
 register("captioner", "describe", "generator.captions.describe:DescribeCaptioner", requires=_CNN,
-         install=_CNN_INSTALL,
+         install=_CNN_INSTALL, identity="generator.captions.identity:describe_identity",
          summary="offline: EfficientNet-Lite0's ImageNet classes and scene attributes as a plain sentence")
 register("captioner", "hf", "generator.captions.hf:HFCaptioner", requires=_HF, install=_HF_INSTALL,
          argument="model id or path",

@@ -219,3 +219,23 @@ def test_every_class_has_a_plain_name():
     for i, name in enumerate(names):
         assert name and name == name.strip(), i
         assert not re.search(r"[,_()/]|\bor\b", name), (i, name)
+
+
+def test_face_search_in_threads_finds_what_it_finds_alone():
+    """The captioner searches frames for faces two at a time: each thread has its own dlib detector (one
+    shared detector mixed up the frames it was given, so captions changed from run to run)."""
+    pytest.importorskip("dlib")
+    data = pytest.importorskip("skimage.data")
+    from concurrent.futures import ThreadPoolExecutor
+
+    from PIL import Image
+
+    from generator.captions.faces import detection_image, find_faces
+
+    frames = [detection_image(Image.fromarray(getattr(data, name)()).convert("RGB"))
+              for name in ("astronaut", "camera", "coffee", "chelsea", "rocket", "cat")]
+    alone = [find_faces(f) for f in frames]
+    assert alone[0].count >= 1, "the astronaut has a face"
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        for _ in range(4):
+            assert list(pool.map(find_faces, frames * 3)) == alone * 3

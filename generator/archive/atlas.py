@@ -96,10 +96,11 @@ def build_pages(level: AtlasLevel, keys: Sequence[str], cell_image: CellSource, 
 
 
 def file_cells(paths: Sequence[Path | None]) -> CellSource:
-    """A cell source reading the cached 128 px cell JPEGs."""
-    from PIL import Image
+    """A cell source reading the cached 128 px cell JPEGs (Pillow is imported only when a page is drawn)."""
 
     def load(i: int) -> Any:
+        from PIL import Image
+
         p = paths[i]
         if p is None:
             return None

@@ -70,7 +70,7 @@ class EfficientNetEmbedder(Embedder):
     gives_labels = True
 
     def identity(self) -> str:
-        from ..models.efficientnet import MODEL_ID
+        from ..models.ids import MODEL_ID
 
         return f"{MODEL_ID}/v{self.version}"
 

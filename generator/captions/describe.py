@@ -37,7 +37,6 @@ from ..models.vocabulary import (
     PLANT,
     TEXT,
     VEHICLE,
-    VOCABULARY_VERSION,
     WORN,
     Concept,
     specific_noun,
@@ -46,7 +45,8 @@ from ..models.vocabulary import (
 from .base import Captioner
 from .faces import Faces, detection_image, find_faces
 from .faces import available as faces_available
-from .scene import SCENE_VERSION, Scene, colour_phrase, light_phrase, light_words, sky_backdrop
+from .identity import DESCRIBE_VERSION, describe_identity
+from .scene import Scene, colour_phrase, light_phrase, light_words, sky_backdrop
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -363,7 +363,7 @@ def prepare(path: Path, with_faces: bool = False) -> Prepared:
 class DescribeCaptioner(Captioner):
     """``describe``: ImageNet classes + scene attributes in plain English."""
 
-    version = 1
+    version = DESCRIBE_VERSION
 
     #: images per forward pass inside one caption() call: small enough that decoding the next chunk
     #: overlaps the forward pass of this one, big enough to keep the forward efficient
@@ -377,11 +377,7 @@ class DescribeCaptioner(Captioner):
         self._lock = threading.Lock()
 
     def identity(self) -> str:
-        from ..models.efficientnet import MODEL_ID
-
-        faces = "dlib-hog" if self._faces_on() else "off"
-        return (f"describe/v{self.version}/vocab{VOCABULARY_VERSION}/scene{SCENE_VERSION}/{MODEL_ID}"
-                f"/faces={faces}/min_confidence={self.settings.min_confidence:g}")
+        return describe_identity(self.spec, self.settings)
 
     def _faces_on(self) -> bool:
         return self.settings.faces and faces_available()

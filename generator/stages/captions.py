@@ -1,6 +1,7 @@
 """Captions: one sentence per keyframe from the captioner named in ``[captions] captioner``, cached per
-(image bytes, captioner identity). The captioner is created only when a caption is missing, so a build
-whose captions are all cached never loads a model (its name was checked with the settings)."""
+(image bytes, captioner identity). The captioner is created only when a caption is missing (its identity
+comes from the registry's light function where it has one), so a build whose captions are all cached
+never creates it or loads a model; its name was checked with the settings."""
 
 from __future__ import annotations
 
@@ -12,23 +13,20 @@ VERSION = 1
 STAGE = StageInfo("captions", "one sentence per keyframe", section="captions", namespaces=((NAMESPACE, VERSION),))
 
 
-def identity(spec: str, ctx: StageContext) -> str:
-    """What decides a captioner's sentences, without creating it when its class says so cheaply."""
-    from ..captions.base import create_captioner
-
-    return create_captioner(spec, ctx.settings.captions).identity()
-
-
 def run(ctx: StageContext, films: list[Film]) -> list[Film]:
     """The same films, each with ``captions`` (one per keyframe) filled in."""
     if not films:
         return films
-    from ..captions.base import create_captioner
+    from .. import registry
+    from ..captions.base import Captioner, create_captioner
 
     settings = ctx.settings.captions
     ns = ctx.cache.namespace(NAMESPACE, VERSION)
-    captioner = create_captioner(settings.captioner, settings)  # cheap: models load on the first caption
-    who = captioner.identity()
+    captioner: Captioner | None = None
+    who = registry.resolve("captioner", settings.captioner).identity_of(settings.captioner, settings)
+    if who is None:  # a captioner without a light identity is created (cheaply: models load on first use)
+        captioner = create_captioner(settings.captioner, settings)
+        who = captioner.identity()
     todo: list[tuple[Film, int, str]] = []
     for film in films:
         film.captions = [""] * len(film.keyframes)
@@ -41,6 +39,7 @@ def run(ctx: StageContext, films: list[Film]) -> list[Film]:
                 todo.append((film, i, key))
     if not todo:
         return films
+    captioner = captioner or create_captioner(settings.captioner, settings)
     size = settings.batch_size
     batches = [todo[n:n + size] for n in range(0, len(todo), size)]
     try:
