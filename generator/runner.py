@@ -37,12 +37,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     return settings
 
 
-def run_build(args: argparse.Namespace, reporter: Reporter, write: bool = True,
-              in_process: bool = False) -> BuildResult:
+def run_build(args: argparse.Namespace, reporter: Reporter, write: bool = True) -> BuildResult:
     from .pipeline import BuildOptions, build
 
     settings = settings_from_args(args)
-    options = BuildOptions(with_map=not args.no_map, relayout=args.relayout, write=write, in_process=in_process)
+    options = BuildOptions(with_map=not args.no_map, relayout=args.relayout, write=write)
     return build(args.content, args.out, settings, reporter, options)
 
 

@@ -115,7 +115,7 @@ def serve(args: argparse.Namespace, reporter: Reporter) -> int:
     def rebuild() -> bool:
         start = time.perf_counter()
         try:
-            result = run_build(args, Reporter(quiet=args.quiet), in_process=True)
+            result = run_build(args, Reporter(quiet=args.quiet))
         except ElectricSpeechError as exc:
             reporter.info(f"error: {exc.oneline()} (still serving the previous build)")
             return False

@@ -143,7 +143,6 @@ class SiteRenderer:
             "og_type": "website",
             "asset": self.assets,
             "nav": self.nav(root, current),
-            "_current": current,
             "captioner": self.captioner,
             "inline_css": "",
             "page_title": "",
@@ -152,10 +151,6 @@ class SiteRenderer:
         }
         ctx.update(extra)
         return ctx
-
-    def write(self, template: str, rel: str, ctx: dict[str, Any]) -> None:
-        """Render ``ctx`` (a whole context, as :meth:`context` makes it) to ``rel``."""
-        self.page(template, rel, str(ctx.get("_current", "")), ctx)
 
     def page(self, template: str, rel: str, current: str, extra: dict[str, Any], keyed: dict[str, Any] | None = None,
              late: Callable[[], dict[str, Any]] | None = None, prepare: Callable[[], None] | None = None) -> None:
@@ -300,7 +295,7 @@ def render_template(site: SiteModel, template: str, rel: str, out: OutputTree, *
     item shown as the current page ("map", "archive", ...)."""
     current = str(extra.pop("current", ""))
     renderer = SiteRenderer(site, out, add_assets(OutputTree()))
-    renderer.write(template, rel, renderer.context(rel, current, **extra))
+    renderer.page(template, rel, current, extra)
     renderer.finish()
 
 

@@ -21,7 +21,6 @@ class BuildOptions:
     with_map: bool = True  # the art map stage (skipped when the archive is empty)
     relayout: bool = False
     write: bool = True  # False: gather and render only (publish --dry-run, tests)
-    in_process: bool = False  # True in `serve`: builds follow one another in one process
 
 
 @dataclass
