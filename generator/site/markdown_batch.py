@@ -9,10 +9,8 @@ fresh one, a third less work than building it per call).
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from ..cache import hash_parts
@@ -75,7 +73,12 @@ def _workers() -> int:
 def convert_all(sources: Sequence[str], jobs: int = 0) -> list[str]:
     """HTML of each source, in order; on several cores when there are many (``jobs``: 0 = all cores)."""
     jobs = jobs or _workers()
-    if jobs < 2 or len(sources) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    if jobs < 2 or len(sources) < PARALLEL_FROM:
+        return _convert_chunk(sources)
+    import multiprocessing  # only for many: ~25 ms to import
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return _convert_chunk(sources)
     chunks = [sources[i:i + CHUNK] for i in range(0, len(sources), CHUNK)]
     # fork: the workers start with this process's imports, no interpreter start-up per worker

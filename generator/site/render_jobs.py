@@ -7,9 +7,7 @@ in memory and are sent only a range of job numbers; they touch neither the cache
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,7 +46,12 @@ def render_jobs(jobs: list[RenderJob]) -> list[str]:
     for name in {job.template for job in jobs}:
         environment().get_template(name)  # compiled once, before any fork
     workers = _workers()
-    if workers < 2 or len(jobs) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+    if workers < 2 or len(jobs) < PARALLEL_FROM:
+        return [_run(job) for job in jobs]
+    import multiprocessing  # only for many pages: ~25 ms to import
+    from concurrent.futures import ProcessPoolExecutor
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return [_run(job) for job in jobs]
     _jobs = jobs
     try:
