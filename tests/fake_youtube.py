@@ -360,7 +360,11 @@ class FakeYouTube:
         if api in ("upload.chunk", "upload.status"):
             return self._upload(h, query, body)
         if api == "videos.list":
-            ids = q.get("id", "").split(",")
+            ids = [i for i in q.get("id", "").split(",") if i]
+            if not q.get("part"):
+                raise ApiError(400, "missingRequiredParameter", "No filter selected. Expected one of: part")
+            if len(ids) > 50:  # as YouTube: at most 50 ids per call
+                raise ApiError(400, "invalidFilters", "The request specifies more than 50 video ids.")
             items = [self.videos[i] for i in ids if i in self.videos]
             return 200, {"kind": "youtube#videoListResponse", "items": items}, {}
         if api == "videos.update":
@@ -670,7 +674,7 @@ class PublishSite:
 
         values = dict(content=self.content, out=self.tmp / "_site", quiet=False, dry_run=False, only=None,
                       youtube_token=self.token, client_secret=None, youtube_api_root=self.fake.root,
-                      max_retries=None, replace_changed_video=False, no_browser=True)
+                      max_retries=None, replace_changed_video=False, reupload_missing=False, no_browser=True)
         values.update(overrides)
         return argparse.Namespace(**values)
 

@@ -65,13 +65,16 @@ def test_clean_publish_uploads_videos_captions_and_playlist(site, fake):
     assert "https://youtu.be/" in run.err and "quota used" in run.out
 
 
-def test_second_run_sends_nothing(site, fake):
+def test_second_run_only_checks_that_the_videos_are_still_there(site, fake):
     assert site.publish().rc == 0
     fake.reset_calls()
     run = site.publish()
     assert run.rc == 0
-    assert fake.calls == []  # no login, no list, no insert or update
-    assert "nothing to publish" in run.out
+    # one videos.list for both ids (1 unit); no token refresh, no other list, no insert or update
+    assert [c.api for c in fake.calls] == ["videos.list"] and fake.calls[0].units == 1
+    assert sorted(fake.calls[0].query["id"][0].split(",")) == sorted(site.ledger()["films"][f]["video_id"]
+                                                                     for f in ("film-0", "film-1"))
+    assert "nothing to publish: 2 films up to date on YouTube; quota used: 1 units" in run.out
     assert site.builds == 3  # no rebuild when no id changed
 
 
@@ -129,10 +132,13 @@ def test_dry_run_sends_nothing_and_prints_the_plan_and_quota(site, fake, tmp_pat
     site.film("film-1").srt += "\n2\n00:00:02,000 --> 00:00:03,000\nMore.\n"
     fake.reset_calls()
     run = site.publish(dry_run=True)
-    assert fake.calls == []
+    assert fake.calls == []  # not even the check for deleted videos: a dry run sends nothing
     assert "update metadata" in run.out and "update captions" in run.out
     assert "insert video" not in run.out and "add to playlist" not in run.out
-    assert "quota this run would spend: 500 units" in run.out  # videos.update 50 + captions.update 450
+    assert "check videos: 2 published videos: still on YouTube? (skipped in a dry run" in run.out
+    # videos.update 50 + captions.update 450 + the check a real run makes first (videos.list 1)
+    assert "quota this run would spend: 501 units" in run.out
+    assert "not even the check for videos deleted there" in run.out
 
 
 def test_only_publishes_the_named_film(site, fake):
@@ -153,7 +159,7 @@ def test_changed_video_file_warns_unless_replacement_is_asked_for(site, fake):
     run = site.publish()
     assert run.rc == 0
     assert "video file changed" in run.err and "--replace-changed-video" in run.err
-    assert fake.calls == [] and site.video_id("film-0") == old
+    assert [c.api for c in fake.calls] == ["videos.list"] and site.video_id("film-0") == old
 
     run = site.publish(replace_changed_video=True)
     assert run.rc == 0, run.text
@@ -210,9 +216,11 @@ def test_api_root_override_moves_every_url(fake):
 def test_cli_parser_accepts_the_publish_options():
     cli = pytest.importorskip("generator.cli")
     args = cli.make_parser().parse_args(["publish", "--dry-run", "--only", "a", "--only", "b", "--max-retries", "2",
-                                         "--youtube-api-root", "http://127.0.0.1:1/", "--replace-changed-video"])
+                                         "--youtube-api-root", "http://127.0.0.1:1/", "--replace-changed-video",
+                                         "--reupload-missing"])
     assert args.dry_run and args.only == ["a", "b"] and args.max_retries == 2
-    assert args.youtube_api_root == "http://127.0.0.1:1/" and args.replace_changed_video
+    assert args.youtube_api_root == "http://127.0.0.1:1/" and args.replace_changed_video and args.reupload_missing
+    assert not cli.make_parser().parse_args(["publish"]).reupload_missing
 
 
 def test_bad_chunk_size_is_a_config_error(site):

@@ -212,17 +212,6 @@ def test_a_rejected_film_is_skipped_and_the_others_published(tmp_path, fake):
     assert len(fake.videos) == 2
 
 
-def test_a_video_deleted_on_youtube_is_reported(tmp_path, fake):
-    site = PublishSite(tmp_path, fake, films=1, playlist="")
-    site.publish()
-    vid = site.video_id("film-0")
-    del fake.videos[vid]
-    site.film("film-0").title = "Changed"
-    run = site.publish()
-    assert isinstance(run.error, PublishError)
-    assert f"video {vid} is no longer on YouTube" in run.out and "youtube.json" in run.out
-
-
 def test_a_timed_out_request_is_retried(tmp_path, fake):
     site = PublishSite(tmp_path, fake, films=1)
     site.settings.youtube.timeout = 0.3
@@ -245,3 +234,117 @@ def test_unreachable_api_gives_up_with_one_line(tmp_path, fake):
     assert "\n" not in message and "gave up after 1 retry" in message and "ConnectionRefusedError" in message
     assert "Traceback" not in run.text and len(site.sleeps) == 1
     assert site.ledger()["films"]["film-0"]["upload"] is None  # nothing in flight
+
+
+def _dead_root() -> str:
+    """An address nobody listens on (a host that no longer answers)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}/"
+
+
+def _move_session(site: PublishSite, root: str) -> str:
+    """Point the ledger's stored upload session at another host; returns the new session URI."""
+    ledger = Ledger.load(site.content)
+    session = ledger.film("film-0").upload
+    assert session is not None and session.session_uri
+    session.session_uri = session.session_uri.replace(site.fake.root, root)
+    ledger.save()
+    return session.session_uri
+
+
+def _strand_upload(site: PublishSite, fake: FakeYouTube) -> None:
+    """Stop an upload after its first chunk, its session stored in the ledger."""
+    fake.fail("upload.chunk", nth=2, times=50)
+    run = site.publish(max_retries=1)
+    assert isinstance(run.error, PublishError)
+    assert site.ledger()["films"]["film-0"]["upload"]["session_uri"]
+    fake.faults.clear()
+    fake.reset_calls()
+    site.sleeps.clear()
+
+
+def test_a_dead_upload_session_is_given_up_and_the_next_run_starts_afresh(tmp_path, fake):
+    site = PublishSite(tmp_path, fake, films=1)
+    _strand_upload(site, fake)
+    _move_session(site, _dead_root())  # the host that issued the session no longer answers
+    run = site.publish(max_retries=2)
+    assert isinstance(run.error, PublishError) and "film-0" in str(run.error)
+    assert len(site.sleeps) == 2  # the run's retries were spent on the session, then it was given up
+    skipped = [line for line in run.out.splitlines() if line.startswith("skipped film-0:")]
+    assert len(skipped) == 1 and "no longer answers" in skipped[0] and "ConnectionRefusedError" in skipped[0]
+    assert "next publish uploads the film afresh" in skipped[0]
+    # the lookup for an upload that completed with its answer lost ran (and found nothing)
+    assert fake.count("channels.list") == 1 and fake.count("playlistItems.list") == 1
+    assert fake.attempts("videos.insert") == 0 and len(fake.videos) == 0
+    assert site.ledger()["films"]["film-0"]["upload"] is None  # dropped: never asked again
+
+    fake.reset_calls()
+    site.sleeps.clear()
+    run = site.publish()
+    assert run.rc == 0, run.text
+    assert fake.calls[0].api == "videos.insert"  # a fresh session, not the dead one
+    assert fake.attempts("upload.status") == 0 and site.sleeps == []
+    assert len(fake.videos) == 1
+    _same_bytes(site, fake)
+    assert site.ledger()["films"]["film-0"]["upload"] is None
+
+
+def test_a_session_that_times_out_is_given_up_too(tmp_path, fake):
+    site = PublishSite(tmp_path, fake, films=1, playlist="")
+    _strand_upload(site, fake)
+    site.settings.youtube.timeout = 0.3
+    fake.stall("upload.status", 1.0, times=10)  # the session's host accepts connections but never answers
+    run = site.publish(max_retries=1)
+    assert isinstance(run.error, PublishError)
+    assert fake.attempts("upload.status") == 2 and fake.count("channels.list") == 1
+    assert "skipped film-0: the upload session stored by an earlier run no longer answers: gave up after 1 retry " \
+           "(TimeoutError" in run.out
+    assert site.ledger()["films"]["film-0"]["upload"] is None
+    fake.faults.clear()
+    fake.reset_calls()
+    assert site.publish().rc == 0 and fake.calls[0].api == "videos.insert" and len(fake.videos) == 1
+
+
+def test_a_dead_session_whose_upload_had_completed_is_found_on_the_channel(tmp_path, fake):
+    site = PublishSite(tmp_path, fake, films=1)
+    vid = _stop_after_upload(site, fake)
+    _move_session(site, _dead_root())
+    run = site.publish(max_retries=1)
+    assert run.rc == 0, run.text
+    assert f"its video had arrived ({vid}): recorded instead of uploading again" in run.err
+    assert fake.attempts("videos.insert") == 0 and len(fake.videos) == 1 and site.video_id("film-0") == vid
+    assert len(fake.captions_of(vid)) == 1 and site.ledger()["films"]["film-0"]["upload"] is None
+
+
+def test_a_session_ended_mid_upload_skips_only_that_film(tmp_path, fake):
+    site = PublishSite(tmp_path, fake, films=2, playlist="")
+    fake.fail("upload.chunk", nth=2, status=410, reason="gone")  # film-0's second chunk
+    run = site.publish()
+    assert isinstance(run.error, PublishError)
+    assert str(run.error) == "1 film could not be published: film-0 (reasons above)"
+    assert "skipped film-0: YouTube ended the upload session (HTTP 410); dropped it" in run.out
+    assert fake.count("channels.list") == 1  # the lookup ran
+    assert site.video_id("film-1") and len(fake.videos) == 1  # the other film went on
+    assert site.ledger()["films"]["film-0"]["upload"] is None
+    fake.reset_calls()
+    run = site.publish()
+    assert run.rc == 0, run.text
+    assert [c.api for c in fake.calls][:2] == ["videos.list", "videos.insert"]  # check film-1, then fresh
+    assert len(fake.videos) == 2
+    _same_bytes(site, fake)
+
+
+def test_a_dead_session_is_kept_while_the_api_does_not_answer_either(tmp_path, fake):
+    site = PublishSite(tmp_path, fake, films=1)
+    _strand_upload(site, fake)
+    dead = _dead_root()
+    uri = _move_session(site, dead)
+    run = site.publish(max_retries=1, youtube_api_root=dead)  # the network is down, not just the session
+    message = str(run.error)
+    assert "\n" not in message and message.startswith("film-0: the upload session stored by an earlier run no "
+                                                      "longer answers")
+    assert "the session is kept: check the connection" in message and "Traceback" not in run.text
+    assert site.ledger()["films"]["film-0"]["upload"]["session_uri"] == uri  # for the lookup next time

@@ -23,5 +23,9 @@ def add_publish_arguments(parser: argparse.ArgumentParser) -> None:
                    help="retries per request on network errors and 5xx answers (default: [youtube] max_retries)")
     g.add_argument("--replace-changed-video", action="store_true",
                    help="upload a film whose video file changed as a new video (default: only warn)")
+    g.add_argument("--reupload-missing", action="store_true",
+                   help="upload again, with its caption track, each film whose video was deleted on YouTube "
+                        "(publish checks the ledger's videos first, 1 quota unit per 50; default: report them "
+                        "and send nothing for them)")
     g.add_argument("--no-browser", action="store_true",
                    help="first login: print the login address instead of opening a browser")

@@ -23,7 +23,7 @@ from googleapiclient.http import MediaInMemoryUpload, MediaUpload
 
 from ..errors import ElectricSpeechError, PublishError
 from .metadata import CaptionPayload
-from .quota import QuotaTally
+from .quota import IDS_PER_LIST, QuotaTally
 from .retry import RetryPolicy, call_with_retries, error_status_and_reason, is_transient, short_error
 from .youtube import QUOTA_REASONS, AuthFailed, QuotaExhausted, TokenStore, relogin_hint
 
@@ -68,8 +68,21 @@ class RequestRejected(PublishError):
     """YouTube answered a call with a 4xx that retrying will not change (invalid metadata, not found)."""
 
 
+class GaveUp(PublishError):
+    """A call failed transiently on every attempt the retry policy allows."""
+
+    def __init__(self, message: str, *, detail: str, answered: bool) -> None:
+        super().__init__(message)
+        self.detail = detail  # "gave up after N retries (what the last attempt failed with)"
+        self.answered = answered  # the last attempt got an HTTP answer (5xx, 429), not a dead connection
+
+
 class SessionGone(PublishError):
     """The resumable upload session expired or is unknown to the server."""
+
+
+class SessionUnreachable(PublishError):
+    """The host of a stored resumable upload session did not answer through all retries."""
 
 
 @dataclass
@@ -114,8 +127,9 @@ class YouTubeClient:
             pass
         if is_transient(exc):
             n = self.policy.max_retries
-            return PublishError(f"{what}: gave up after {n} retr{'y' if n == 1 else 'ies'} ({short_error(exc)}); "
-                                "run publish again to continue where it stopped")
+            detail = f"gave up after {n} retr{'y' if n == 1 else 'ies'} ({short_error(exc)})"
+            return GaveUp(f"{what}: {detail}; run publish again to continue where it stopped", detail=detail,
+                          answered=bool(status))
         if 400 <= status < 500:
             return RequestRejected(f"{what}: {short_error(exc)}")
         return PublishError(f"{what}: {short_error(exc)}")
@@ -171,7 +185,15 @@ class YouTubeClient:
                 return SessionState("gone")  # expired, unknown or unusable: never retry it forever
             raise HttpError(resp, content, uri=session_uri)
 
-        return self._run("upload.status", ask, "checking the interrupted upload")
+        try:
+            return self._run("upload.status", ask, "checking the interrupted upload")
+        except GaveUp as exc:
+            if exc.answered:  # the host is there (5xx): the session may work on the next run
+                raise
+            # connection errors and timeouts on every attempt: asking again next run would fail the
+            # same way, forever (the session URI names one host, e.g. an --youtube-api-root since moved)
+            raise SessionUnreachable("the upload session stored by an earlier run no longer answers: "
+                                     f"{exc.detail}") from None
 
     def upload_video(self, path: Path, body: dict[str, Any], mimetype: str, chunk_size: int, *,
                      resume: tuple[str, int] | None, on_session: Callable[[str], None],
@@ -193,9 +215,8 @@ class YouTubeClient:
                 try:
                     status, response = self._run("upload.chunk", lambda: request.next_chunk(num_retries=0),
                                                  f"uploading {path.name}", passthrough=frozenset({404, 410}))
-                except HttpError:
-                    raise SessionGone("the upload session expired; "
-                                      "run publish again to start the upload over") from None
+                except HttpError as exc:
+                    raise SessionGone(f"YouTube ended the upload session (HTTP {status_of(exc)})") from None
                 if status is not None:
                     on_progress(status.resumable_progress, media.size())
         finally:
@@ -212,6 +233,24 @@ class YouTubeClient:
             body["status"] = status
         return self._execute("videos.update", lambda: self.service.videos().update(part=",".join(parts), body=body),
                              "updating the video metadata", passthrough=frozenset({404}))
+
+    def existing_videos(self, ids: list[str]) -> set[str]:
+        """Those of ``ids`` that are still videos on YouTube: one videos.list (1 unit) per 50 ids.
+
+        Videos deleted on YouTube are simply left out of the answer; one that is being deleted can
+        still be listed for a moment with uploadStatus "deleted", and counts as gone."""
+        present: set[str] = set()
+        for start in range(0, len(ids), IDS_PER_LIST):
+            batch = ",".join(ids[start:start + IDS_PER_LIST])
+
+            def request(batch: str = batch) -> Any:  # binds this batch
+                return self.service.videos().list(part="status", id=batch)
+
+            page = self._execute("videos.list", request, "checking that the published videos are still on YouTube")
+            for item in page.get("items") or []:
+                if item.get("status", {}).get("uploadStatus") != "deleted":
+                    present.add(str(item.get("id", "")))
+        return present
 
     def recent_uploads(self) -> list[dict[str, Any]]:
         """The channel's newest uploads (one page): snippets with title, publishedAt, resourceId."""

@@ -1,8 +1,12 @@
 """``python build.py publish``: upload films and their machine captions to YouTube.
 
 generator/cli.py adds --content/--out/--strict/--quiet and calls ``run_publish(args, build_fn)``.
-Flow: build (cached), plan from the ledger, print the plan, then (unless --dry-run) log in and carry
-it out; afterwards rebuild once if video ids changed so the film pages can embed them.
+Flow: build (cached); if the ledger knows videos of the chosen films, log in and ask YouTube which of
+them still exist (``videos.list``, 50 ids a call, 1 unit each); plan from the ledger and that answer,
+print the plan, carry it out; afterwards rebuild once if video ids changed so the film pages can embed
+them. A film whose video was deleted on YouTube is reported, with nothing sent for it, unless
+``--reupload-missing`` asks to upload it again. ``--dry-run`` sends nothing at all, the check
+included: it prints the plan from the ledger alone, with the check's cost in the quota estimate.
 """
 
 from __future__ import annotations
@@ -11,14 +15,18 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..config import Settings, validate
 from ..errors import ConfigError, ContentError, PublishError
 from ..model import Film
 from .ledger import Ledger, ledger_path, publish_lock
-from .plan import PublishPlan, make_plan
+from .plan import PublishPlan, make_plan, published_ids
 from .quota import COSTS, UPLOAD_METHOD, QuotaTally, describe_reset
+
+if TYPE_CHECKING:  # connect.py loads the Google libraries
+    from .connect import Connection
+    from .youtube import QuotaExhausted
 
 
 class _Console:
@@ -77,6 +85,8 @@ def _units(calls: list[str]) -> str:
 
 def format_plan(plan: PublishPlan, dry_run: bool) -> list[str]:
     lines = []
+    if plan.check:
+        lines.append(f"{plan.check.kind}: {plan.check.detail}  [{_units(plan.check.calls)}]")
     up_to_date = []
     for fp in plan.films:
         if not fp.actions and not fp.notes:
@@ -107,7 +117,8 @@ def format_plan(plan: PublishPlan, dry_run: bool) -> list[str]:
             quota += f"; at most {worst.units} units with lookups"
         lines.append(quota)
     if dry_run:
-        lines.append("dry run: nothing was sent to YouTube")
+        lines.append("dry run: nothing was sent to YouTube" + (
+            ", not even the check for videos deleted there" if plan.check else ""))
     return lines
 
 
@@ -124,28 +135,69 @@ def run_publish(args: argparse.Namespace, build_fn: Callable[[], Any], *, out: T
         settings.youtube.max_retries = args.max_retries
     validate(settings)  # publish's own options joined the settings after they were checked
     films = select_films(site.films, getattr(args, "only", None))
+    replace = bool(getattr(args, "replace_changed_video", False))
+    reupload = bool(getattr(args, "reupload_missing", False))
 
     if getattr(args, "dry_run", False):
+        # sends nothing, so it cannot know which videos were deleted on YouTube: the plan lists the check
         ledger = Ledger.load(content_dir)
-        plan = make_plan(films, ledger, settings, replace_changed_video=getattr(args, "replace_changed_video", False))
+        plan = make_plan(films, ledger, settings, replace_changed_video=replace, reupload_missing=reupload)
         for line in format_plan(plan, dry_run=True):
             console.say(line)
         return 0
 
     with publish_lock(content_dir):
         ledger = Ledger.load(content_dir)
-        plan = make_plan(films, ledger, settings, replace_changed_video=getattr(args, "replace_changed_video", False))
+        published = published_ids(films, ledger)
+        conn: Connection | None = None
+        missing: dict[str, str] = {}
+        if published:
+            # YouTube's side first: a video deleted there is reported (or uploaded again), never updated
+            conn = _connect(args, settings, content_dir, console, sleep, login)
+            missing = _check_published(conn, published)
+        plan = make_plan(films, ledger, settings, replace_changed_video=replace, missing=missing,
+                         reupload_missing=reupload)
         if plan.empty:
             for fp in plan.films:
                 for note in fp.notes:
                     console.note(f"{fp.film.slug}: {note}")
-            console.say(f"nothing to publish: {len(films)} film{'s' if len(films) != 1 else ''} up to date on YouTube")
+            fine = sum(1 for fp in plan.films if not fp.missing_id)
+            counted = f"{fine} of {len(films)} films" if fine < len(films) else f"{fine} film{'s' if fine != 1 else ''}"
+            spent = f"; quota used: {conn.client.tally.describe()}" if conn else ""
+            console.say(f"nothing to publish: {counted} up to date on YouTube{spent}")
             _save_hashes(ledger)
-            return 0
+            return _outcome(console, plan, [])
         if not console.quiet:
             for line in format_plan(plan, dry_run=False):
                 console.note(line)
-        return _publish(args, build_fn, console, settings, content_dir, ledger, plan, sleep, login)
+        if conn is None:
+            conn = _connect(args, settings, content_dir, console, sleep, login)
+        return _publish(build_fn, console, settings, content_dir, ledger, plan, conn)
+
+
+def _connect(args: argparse.Namespace, settings: Settings, content_dir: Path, console: _Console,
+             sleep: Callable[[float], None] | None, login: Callable[..., Any] | None) -> Connection:
+    from .connect import connect  # the Google libraries load only when something goes to YouTube
+
+    return connect(args, settings, content_dir, notify=console.note, sleep=sleep, login=login)
+
+
+def _check_published(conn: Connection, published: dict[str, str]) -> dict[str, str]:
+    """slug -> video id of the published films whose video YouTube no longer has."""
+    from .youtube import QuotaExhausted
+
+    try:
+        present = conn.client.existing_videos(list(published.values()))
+    except QuotaExhausted as exc:
+        raise _quota_stop(exc) from None
+    finally:
+        conn.tokens.save_if_refreshed()
+    return {slug: vid for slug, vid in published.items() if vid not in present}
+
+
+def _quota_stop(exc: QuotaExhausted) -> PublishError:
+    return PublishError(f"YouTube quota exhausted ({exc.reason}); it resets at {describe_reset()}: "
+                        "run publish again then to finish")
 
 
 def _save_hashes(ledger: Ledger) -> None:
@@ -154,34 +206,32 @@ def _save_hashes(ledger: Ledger) -> None:
         ledger.save()
 
 
-def _publish(args: argparse.Namespace, build_fn: Callable[[], Any], console: _Console, settings: Settings,
-             content_dir: Path, ledger: Ledger, plan: PublishPlan, sleep: Callable[[float], None] | None,
-             login: Callable[..., Any] | None) -> int:
-    from .client import YouTubeClient
-    from .retry import RetryPolicy
+def _outcome(console: _Console, plan: PublishPlan, skipped: list[tuple[str, str]]) -> int:
+    """0, or one line naming the films that are not on YouTube as they should be."""
+    missing = plan.missing
+    for slug, old in missing:
+        console.say(f"missing on YouTube: {slug} (video {old} was deleted there)")
+    problems = []
+    if skipped:
+        names = ", ".join(slug for slug, _ in skipped)
+        problems.append(f"{len(skipped)} film{'s' if len(skipped) != 1 else ''} could not be published: {names} "
+                        "(reasons above)")
+    if missing:
+        one = len(missing) == 1
+        problems.append(f"{len(missing)} film{'' if one else 's'} no longer on YouTube: "
+                        f"{', '.join(slug for slug, _ in missing)}; run publish --reupload-missing to upload "
+                        f"{'it' if one else 'them'} again with {'its' if one else 'their'} captions")
+    if problems:
+        raise PublishError("; ".join(problems))
+    return 0
+
+
+def _publish(build_fn: Callable[[], Any], console: _Console, settings: Settings, content_dir: Path,
+             ledger: Ledger, plan: PublishPlan, conn: Connection) -> int:
     from .uploader import Publisher
-    from .youtube import QuotaExhausted, authorized, build_service, load_credentials, make_http, token_uri_for
+    from .youtube import QuotaExhausted
 
-    yt = settings.youtube
-    api_root = (getattr(args, "youtube_api_root", None) or yt.api_root or "").strip()
-    explicit = getattr(args, "youtube_token", None)
-    token_path = Path(explicit or yt.token).expanduser()
-    if not token_path.is_absolute():
-        token_path = content_dir / token_path
-    secret = Path(getattr(args, "client_secret", None) or yt.client_secret).expanduser()
-    if not secret.is_absolute() and getattr(args, "client_secret", None) is None:
-        secret = content_dir / secret
-
-    policy = RetryPolicy(max_retries=yt.max_retries)
-    if sleep is not None:
-        policy.sleep = sleep
-    http = make_http(float(getattr(yt, "timeout", 120.0)))
-    tokens = load_credentials(token_path, secret, explicit_token=explicit is not None,
-                              token_uri=token_uri_for(api_root), http=http, login=login,
-                              open_browser=not getattr(args, "no_browser", False), notify=console.note, policy=policy)
-    authed = authorized(tokens.credentials, http)
-    service = build_service(authed, api_root)
-    client = YouTubeClient(service, authed, policy, tokens, notify=console.note)
+    client = conn.client
     publisher = Publisher(client, ledger, settings, plan, notify=console.note, progress=console.progress)
     failure: PublishError | None = None
     try:
@@ -189,7 +239,7 @@ def _publish(args: argparse.Namespace, build_fn: Callable[[], Any], console: _Co
     except PublishError as exc:
         failure = exc
     finally:
-        tokens.save_if_refreshed()
+        conn.tokens.save_if_refreshed()
         ledger.save()
 
     log = publisher.log
@@ -211,12 +261,7 @@ def _publish(args: argparse.Namespace, build_fn: Callable[[], Any], console: _Co
             for slug, action in left:
                 console.say(f"  {slug}: {action.kind} {action.detail}")
         if isinstance(failure, QuotaExhausted):
-            raise PublishError(f"YouTube quota exhausted ({failure.reason}); it resets at {describe_reset()}: "
-                               "run publish again then to finish") from None
+            raise _quota_stop(failure) from None
         raise failure
     console.say(f"ledger: {ledger_path(content_dir)}")
-    if log.skipped:
-        names = ", ".join(slug for slug, _ in log.skipped)
-        raise PublishError(f"{len(log.skipped)} film{'s' if len(log.skipped) != 1 else ''} could not be "
-                           f"published: {names} (reasons above)")
-    return 0
+    return _outcome(console, plan, log.skipped)

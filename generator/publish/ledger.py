@@ -9,8 +9,10 @@ Per film it records the video id, the caption track id, the playlist item id and
 was sent for each (video bytes, caption bytes, snippet, status). Steps that create something are
 first marked *pending*: if the process dies after YouTube created the thing but before the ledger
 learned its id, the next run looks for it (by caption name, by playlist + video) before creating it
-again. A video upload in progress keeps its resumable session URI here until it completes; see
-``uploader.py`` for how that avoids duplicate videos.
+again. A video upload in progress keeps its resumable session URI here until it completes, or until
+a run gives the session up (its host stopped answering); see ``uploader.py`` for how that avoids
+duplicate videos. A video deleted on YouTube stays here until ``--reupload-missing`` uploads the film
+again; its id then moves to ``replaced``.
 """
 
 from __future__ import annotations
@@ -78,6 +80,16 @@ class FilmRecord:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def forget_video(self) -> None:
+        """The video was replaced or deleted on YouTube: keep its id in ``replaced``, and forget its
+        caption track and playlist entry, which belonged to it (they go when the video goes)."""
+        if self.video_id:
+            self.replaced.append(self.video_id)
+        self.video_id = ""
+        self.caption_id = self.captions_sha256 = self.caption_name = ""
+        self.playlist_id = self.playlist_item_id = ""
+        self.pending.clear()
 
 
 @dataclass

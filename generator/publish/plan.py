@@ -1,7 +1,10 @@
 """What a publish run will do, worked out from the ledger and the files alone (no network).
 
 The same plan drives ``--dry-run`` (printed with its quota cost) and the real run (executed step by
-step), so a dry run shows exactly what the real run would send.
+step), so a dry run shows exactly what the real run would send. The one fact from YouTube a plan
+uses is which of the ledger's videos no longer exist there: a real run asks (``videos.list``, see
+``command.py``) before planning and passes the answer in; a dry run sends nothing, so it plans
+without it and lists the check with its cost.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from ..config import Settings
 from ..model import Film
 from .ledger import FilmRecord, Ledger
 from .metadata import CaptionPayload, caption_payload, digest, video_snippet, video_status
-from .quota import UPLOAD_METHOD, QuotaTally
+from .quota import UPLOAD_METHOD, QuotaTally, list_calls
 
 # action kinds, in the order they run for a film
 UPLOAD = "insert video"
@@ -23,6 +26,7 @@ UPDATE_META = "update metadata"
 INSERT_CAPTIONS = "insert captions"
 UPDATE_CAPTIONS = "update captions"
 ADD_TO_PLAYLIST = "add to playlist"
+CHECK = "check videos"  # before the films: are the ledger's videos still on YouTube?
 
 
 @dataclass
@@ -43,6 +47,7 @@ class FilmPlan:
     captions: CaptionPayload | None
     actions: list[Action] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things the user should know (not errors)
+    missing_id: str = ""  # the ledger's video for this film, which is no longer on YouTube
 
     @property
     def snippet_sha256(self) -> str:
@@ -58,17 +63,22 @@ class PublishPlan:
     films: list[FilmPlan]
     playlist_title: str
     playlist: Action | None  # finding or creating the playlist, when a film needs it and it is unknown
+    check: Action | None = None  # asking whether the published videos still exist (see check_action)
 
     @property
     def empty(self) -> bool:
         return not any(fp.actions for fp in self.films)
 
+    @property
+    def missing(self) -> list[tuple[str, str]]:
+        """(slug, old video id) of the films deleted on YouTube that this run leaves alone."""
+        return [(fp.film.slug, fp.missing_id) for fp in self.films if fp.missing_id and not fp.actions]
+
     def tally(self) -> tuple[QuotaTally, QuotaTally]:
         """(calls certainly made, calls made only if lookups are needed)."""
         sure, maybe = QuotaTally(), QuotaTally()
         actions = [a for fp in self.films for a in fp.actions]
-        if self.playlist:
-            actions.append(self.playlist)
+        actions += [a for a in (self.playlist, self.check) if a is not None]
         for a in actions:
             for m in a.calls:
                 sure.add(m)
@@ -96,18 +106,48 @@ def _mb(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.0f} kB"
 
 
+def published_ids(films: list[Film], ledger: Ledger) -> dict[str, str]:
+    """slug -> the ledger's video id, for the films of this run that have one."""
+    recs = {f.slug: ledger.films.get(f.slug) for f in films}
+    return {slug: rec.video_id for slug, rec in recs.items() if rec is not None and rec.video_id}
+
+
+def check_action(ids: int, missing: dict[str, str] | None) -> Action | None:
+    """The videos.list calls that ask whether ``ids`` published videos still exist (None: there are
+    none). ``missing`` is what they found, or None when they were not sent (a dry run)."""
+    if not ids:
+        return None
+    what = f"{ids} published video{'s' if ids != 1 else ''}"
+    if missing is None:
+        detail = f"{what}: still on YouTube? (skipped in a dry run; publish asks before anything else)"
+    elif missing:
+        detail = f"{what}: {len(missing)} no longer on YouTube"
+    else:
+        detail = f"{what}: all still on YouTube"
+    return Action(CHECK, detail, ["videos.list"] * list_calls(ids))
+
+
 def plan_film(film: Film, rec: FilmRecord, ledger: Ledger, settings: Settings, *,
-              playlist_known: bool, replace_changed_video: bool) -> FilmPlan:
+              playlist_known: bool, replace_changed_video: bool, missing_id: str = "",
+              reupload_missing: bool = False) -> FilmPlan:
     sha, size = video_sha256(film.video, ledger)
     fp = FilmPlan(film, sha, size, video_snippet(film, settings), video_status(settings),
-                  caption_payload(film, settings))
+                  caption_payload(film, settings), missing_id=missing_id)
     playlist = settings.youtube.playlist.strip()
+    if missing_id and not reupload_missing:
+        # nothing else: updating the metadata or captions of a deleted video can only fail
+        fp.notes.append(f"video {missing_id} is no longer on YouTube (deleted there); "
+                        "run publish --reupload-missing to upload the film and its captions again")
+        return fp
     changed_video = bool(rec.video_id) and rec.video_sha256 not in ("", sha)
-    new_video = not rec.video_id or (changed_video and replace_changed_video)
+    new_video = not rec.video_id or bool(missing_id) or (changed_video and replace_changed_video)
 
     if new_video:
         name = film.video.name
-        if rec.video_id:
+        if missing_id:
+            fp.notes.append(f"video {missing_id} is no longer on YouTube: uploading the film again "
+                            "(--reupload-missing)")
+        elif rec.video_id:
             fp.notes.append(f"the video file changed: uploading it as a new video; the old one "
                             f"({rec.video_id}) stays on YouTube until you delete it")
         if rec.upload and rec.upload.session_uri and rec.upload.video_sha256 == sha:
@@ -156,15 +196,20 @@ def _caption_detail(c: CaptionPayload) -> str:
     return f'"{c.name}" ({c.format.upper()}, {c.language}, {len(c.data)} bytes)'
 
 
-def make_plan(films: list[Film], ledger: Ledger, settings: Settings, *,
-              replace_changed_video: bool = False) -> PublishPlan:
+def make_plan(films: list[Film], ledger: Ledger, settings: Settings, *, replace_changed_video: bool = False,
+              missing: dict[str, str] | None = None, reupload_missing: bool = False) -> PublishPlan:
+    """``missing``: slug -> video id of the ledger's videos that YouTube no longer has, as the check
+    found them; None when the check was not made (a dry run)."""
     title = settings.youtube.playlist.strip()
     known = bool(title) and ledger.playlist.title == title and bool(ledger.playlist.id)
-    plans = [plan_film(f, ledger.films.get(f.slug) or FilmRecord(), ledger, settings,
-                       playlist_known=known, replace_changed_video=replace_changed_video) for f in films]
+    gone = missing or {}
+    plans = [plan_film(f, ledger.films.get(f.slug) or FilmRecord(), ledger, settings, playlist_known=known,
+                       replace_changed_video=replace_changed_video, missing_id=gone.get(f.slug, ""),
+                       reupload_missing=reupload_missing) for f in films]
     needs_playlist = any(a.kind == ADD_TO_PLAYLIST for fp in plans for a in fp.actions)
     playlist_action = None
     if title and needs_playlist and not known:
         playlist_action = Action("find or create playlist", f'"{title}"', ["playlists.list"],
                                  maybe=["playlists.insert"])
-    return PublishPlan(plans, title, playlist_action)
+    check = check_action(len(published_ids(films, ledger)), missing)
+    return PublishPlan(plans, title, playlist_action, check)

@@ -33,6 +33,12 @@ COSTS: dict[str, int] = {
 }
 
 UPLOAD_METHOD = "videos.insert"
+IDS_PER_LIST = 50  # videos.list takes at most 50 ids a call, each call 1 unit however many it names
+
+
+def list_calls(ids: int) -> int:
+    """videos.list calls needed to ask about ``ids`` videos."""
+    return -(-ids // IDS_PER_LIST)
 
 
 @dataclass

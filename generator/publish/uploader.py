@@ -12,6 +12,18 @@ through the channel's newest uploads for a video with the same title published a
 began, and adopts it (with a warning) rather than uploading a second copy. Caption tracks and
 playlist entries use the same idea with a *pending* mark and a lookup (by track name; by playlist
 and video) before creating them again.
+
+A session can also die without saying so: its host stops answering (connection refused, timeouts),
+or YouTube ends it in the middle of an upload (404/410 on a chunk). Asking it again on every later
+run would fail the same way forever, so the run that meets it gives it up once its retries are
+spent: it runs the same channel lookup (the upload may have completed with its answer lost) and, if
+the lookup finds nothing, drops the session from the ledger and skips the film for this run; the
+next run starts a fresh upload. The lookup comes first because the stored session (start time,
+title) is what it searches with; if the API does not answer either, the network is down rather than
+the session, and the session is kept for the next run to resume. A session that answers 404/410 to
+the status query at the start of a run is a definite "expired": it is replaced in the same run, as
+above. A film whose video was deleted on YouTube and is uploaded again (``--reupload-missing``)
+first forgets the dead video in the ledger, so an interrupted re-upload never leaves its id behind.
 """
 
 from __future__ import annotations
@@ -25,7 +37,7 @@ from googleapiclient.errors import HttpError
 
 from ..config import Settings
 from ..errors import PublishError
-from .client import RequestRejected, SessionGone, YouTubeClient, status_of
+from .client import GaveUp, RequestRejected, SessionGone, SessionUnreachable, YouTubeClient, status_of
 from .ledger import FilmRecord, Ledger, PlaylistRecord, UploadSession, utc_now
 from .metadata import clean_text, video_mimetype
 from .plan import (
@@ -113,11 +125,7 @@ class Publisher:
     def _adopt(self, fp: FilmPlan, rec: FilmRecord, resource: dict[str, Any], session: UploadSession | None) -> None:
         new_id = str(resource["id"])
         if rec.video_id and rec.video_id != new_id:
-            rec.replaced.append(rec.video_id)
-            # caption track and playlist entry belonged to the old video
-            rec.caption_id = rec.captions_sha256 = rec.caption_name = ""
-            rec.playlist_id = rec.playlist_item_id = ""
-            rec.pending.clear()
+            rec.forget_video()  # its caption track and playlist entry belonged to the old video
         rec.video_id = new_id
         rec.video_sha256 = session.video_sha256 if session else fp.video_sha256
         rec.snippet_sha256 = session.snippet_sha256 if session and session.snippet_sha256 else fp.snippet_sha256
@@ -128,10 +136,17 @@ class Publisher:
         self._save()
 
     def _upload(self, fp: FilmPlan, rec: FilmRecord) -> str:
+        if fp.missing_id and rec.video_id == fp.missing_id:
+            rec.forget_video()  # deleted on YouTube: the pages must not embed it meanwhile
+            self.log.ids_changed = True
+            self._save()
         session = rec.upload
         resume: tuple[str, int] | None = None
         if session is not None and session.session_uri:
-            state = self.client.query_session(session.session_uri, session.size)
+            try:
+                state = self.client.query_session(session.session_uri, session.size)
+            except SessionUnreachable as exc:
+                return self._give_up_session(fp, rec, session, str(exc))
             if state.state == "complete" and state.resource:
                 self._adopt(fp, rec, state.resource, session)
                 return self._after_adopt(fp, rec, "the interrupted upload had completed: recorded")
@@ -163,10 +178,8 @@ class Publisher:
             resource = self.client.upload_video(
                 fp.film.video, {"snippet": fp.snippet, "status": fp.status}, video_mimetype(fp.film.video.suffix),
                 self.settings.youtube.chunk_size, resume=resume, on_session=on_session, on_progress=update)
-        except SessionGone:
-            rec.upload = None
-            self._save()
-            raise
+        except SessionGone as exc:
+            return self._give_up_session(fp, rec, current, str(exc))
         except PublishError:
             if not current.session_uri:  # refused before a session existed: nothing is in flight
                 rec.upload = None
@@ -180,6 +193,24 @@ class Publisher:
         if rec.snippet_sha256 != fp.snippet_sha256 or rec.status_sha256 != fp.status_sha256:
             message += "; " + self._update_metadata(fp, rec)
         return message
+
+    def _give_up_session(self, fp: FilmPlan, rec: FilmRecord, session: UploadSession, why: str) -> str:
+        """The session is dead (see the module docstring): adopt its video if it completed, else drop it."""
+        try:
+            found = self._find_lost_upload(session)
+        except GaveUp as exc:
+            if exc.answered:
+                raise
+            raise PublishError(f"{fp.film.slug}: {why}, and the YouTube API does not answer either ({exc.detail}); "
+                               "the session is kept: check the connection and run publish again") from None
+        if found:
+            self._adopt(fp, rec, {"id": found}, session)
+            return self._after_adopt(fp, rec, f"{why}; its video had arrived ({found}): recorded instead of "
+                                              "uploading again; check it in YouTube Studio")
+        rec.upload = None
+        self._save()
+        raise FilmSkipped(f"{why}; dropped it (no finished upload of {session.title!r} on the channel): "
+                          "the next publish uploads the film afresh")
 
     def _find_lost_upload(self, session: UploadSession) -> str | None:
         try:
@@ -214,8 +245,8 @@ class Publisher:
         return f"updated {' and '.join(parts)} of {rec.video_id}"
 
     def _gone(self, rec: FilmRecord, exc: HttpError) -> str:
-        return (f"video {rec.video_id} is no longer on YouTube (HTTP {status_of(exc)}); remove its entry from "
-                f"{self.ledger.path} to upload the film again")
+        return (f"video {rec.video_id} is no longer on YouTube (HTTP {status_of(exc)}); "
+                "run publish --reupload-missing to upload the film again")
 
     # -- captions ---------------------------------------------------------------------------------
     def _insert_captions(self, fp: FilmPlan, rec: FilmRecord) -> str:
