@@ -27,6 +27,10 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="map embedder: 'efficientnet' (default) or 'hf:<model id or local path>'")
     p.add_argument("--layout", metavar="NAME", help="map layout shown first: umap, tsne, grid or date")
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], help="where models run (default: cpu)")
+    p.add_argument("--max-height", type=int, metavar="PX",
+                   help="web renditions' shorter side at most PX (default 1080; [video] max_height)")
+    p.add_argument("--publish-original", action="store_true",
+                   help="also publish each film's footage file as is ([video] publish_original)")
     p.add_argument("--relayout", action="store_true", help="recompute the map layout instead of adding to it")
     p.add_argument("--no-map", action="store_true", help="skip the art map stage")
     p.add_argument("--drafts", action="store_true", help="include films and pages marked draft: true")

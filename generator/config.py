@@ -32,6 +32,20 @@ class KeyframeSettings:
 
 
 @dataclass
+class VideoSettings:
+    max_height: int = 1080  # the web rendition's shorter side at most this (a portrait clip keeps 1080 x 1920)
+    crf: int = 20  # H.264 quality, 0 (lossless) .. 51; 18-23 looks good, lower is larger
+    preset: str = "medium"  # x264 speed/size trade-off: ultrafast .. veryslow
+    encoder: str = "auto"  # "auto" (NVENC with --device cuda when ffmpeg has it), "libx264" or "h264_nvenc"
+    audio_bitrate: str = "160k"  # AAC bit rate of the renditions' sound
+    publish_original: bool = False  # also publish the footage itself (a download link on the film page)
+    ladder: list[str] = field(default_factory=lambda: ["1080p", "720p", "360p"])  # HLS renditions of long films
+    hls_min_duration: float = 600.0  # seconds: films at least this long also stream as HLS ([] ladder: never)
+    hls_segment: float = 6.0  # seconds per HLS segment
+    device: str = "cpu"  # set by --device (NVENC is tried only with cuda)
+
+
+@dataclass
 class CaptionSettings:
     captioner: str = "describe"  # "describe" (offline CNN) or "hf:<model id or local path>"
     device: str = "cpu"  # "cpu", "cuda" or "auto"
@@ -103,6 +117,7 @@ class BuildSettings:
 class Settings:
     site: SiteSettings = field(default_factory=SiteSettings)
     keyframes: KeyframeSettings = field(default_factory=KeyframeSettings)
+    video: VideoSettings = field(default_factory=VideoSettings)
     captions: CaptionSettings = field(default_factory=CaptionSettings)
     subtitles: SubtitleSettings = field(default_factory=SubtitleSettings)
     map: MapSettings = field(default_factory=MapSettings)
@@ -200,6 +215,7 @@ def _problems(settings: Settings) -> list[str]:
          "[keyframes] needs 0 <= min_interval < max_interval")
     need(k.thumb_width >= 16, "[keyframes] thumb_width must be at least 16")
     need(2 <= k.jpeg_quality <= 31, "[keyframes] jpeg_quality must be between 2 (best) and 31")
+    out.extend(_video_problems(settings.video))
     need(0 < s.min_cue <= s.max_cue, "[subtitles] needs 0 < min_cue <= max_cue")
     need(s.line_width >= 10 and s.max_lines >= 1, "[subtitles] line_width must be >= 10 and max_lines >= 1")
     spec("captioner", c.captioner, "captions")
@@ -226,6 +242,31 @@ def _problems(settings: Settings) -> list[str]:
     need(y.max_retries >= 0, "[youtube] max_retries must be 0 or more")
     need(y.timeout > 0, "[youtube] timeout must be more than 0 seconds")
     need(bool(settings.build.cache_dir.strip()), "[build] cache_dir must not be empty")
+    return out
+
+
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+
+
+def _video_problems(v: VideoSettings) -> list[str]:
+    import re
+
+    out = []
+    if v.max_height < 144 or v.max_height % 2:
+        out.append(f"[video] max_height must be an even number of at least 144, got {v.max_height}")
+    if not 0 <= v.crf <= 51:
+        out.append(f"[video] crf must be between 0 and 51, got {v.crf}")
+    if v.preset not in X264_PRESETS:
+        out.append(f"[video] preset must be one of {', '.join(X264_PRESETS)}, got {v.preset!r}")
+    if v.encoder not in ("auto", "libx264", "h264_nvenc"):
+        out.append(f"[video] encoder must be auto, libx264 or h264_nvenc, got {v.encoder!r}")
+    if not re.fullmatch(r"\d{2,4}k", v.audio_bitrate):
+        out.append(f"[video] audio_bitrate must look like '160k', got {v.audio_bitrate!r}")
+    bad = [r for r in v.ladder if not re.fullmatch(r"\d{3,4}p", r) or int(r[:-1]) % 2 or int(r[:-1]) < 144]
+    if bad:
+        out.append(f"[video] ladder: {bad} are not heights like '720p' (even, at least 144p)")
+    if v.hls_min_duration < 0 or v.hls_segment < 1:
+        out.append("[video] needs hls_min_duration >= 0 and hls_segment >= 1 second")
     return out
 
 

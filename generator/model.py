@@ -29,12 +29,40 @@ class VideoInfo:
     has_audio: bool
     start_time: float  # container start; keyframe times are given relative to it
     streams: tuple[StreamInfo, ...] = ()
+    pix_fmt: str = ""  # e.g. "yuv420p", "yuv420p10le" ("" when unknown)
+    profile: str = ""  # codec profile as ffprobe names it: "High", "Main 10", "422 HQ" ...
+    sar: str = "1:1"  # sample (pixel) aspect ratio; "1:1" is square pixels
+    audio_codec: str = ""  # codec of the first audio stream ("" when silent)
+    format_name: str = ""  # container, as ffprobe names it ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm")
+
+    @property
+    def pixel_aspect(self) -> float:
+        """Width of a pixel over its height (1.0 for square pixels or an unknown ratio)."""
+        num, _, den = self.sar.partition(":")
+        try:
+            ratio = int(num) / int(den)
+        except (ValueError, ZeroDivisionError):
+            return 1.0
+        return ratio if ratio > 0 else 1.0
 
     @property
     def display_size(self) -> tuple[int, int]:
         if self.rotation % 180 == 90:
             return self.height, self.width
         return self.width, self.height
+
+
+@dataclass(frozen=True)
+class Rendition:
+    """A film's web renditions in the cache (see generator.media.renditions)."""
+
+    mp4: Path  # H.264/AAC MP4 every browser plays
+    width: int  # its displayed size
+    height: int
+    remuxed: bool  # the footage's own streams, copied into a web MP4
+    encoder: str  # "copy", "libx264" or "h264_nvenc"
+    hls: Path | None = None  # folder with master.m3u8 and a folder per rung (long films)
+    rungs: tuple[str, ...] = ()  # HLS rungs, largest first ("1080p", "720p", ...)
 
 
 @dataclass(frozen=True)
@@ -71,6 +99,7 @@ class Film:
     tags: list[str] = field(default_factory=list)
     meta: dict[str, Any] = field(default_factory=dict)  # the whole front matter
     info: VideoInfo | None = None
+    rendition: Rendition | None = None  # None: published as it is (a build without the renditions stage)
     keyframes: list[Keyframe] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)  # one per keyframe
     cues: list[Cue] = field(default_factory=list)

@@ -25,6 +25,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
     if args.device:
         settings.captions.device = args.device
         settings.map.device = args.device
+        settings.video.device = args.device
+    if getattr(args, "max_height", None):
+        settings.video.max_height = args.max_height
+    if getattr(args, "publish_original", False):
+        settings.video.publish_original = True
     if args.relayout:
         settings.map.relayout = True
     if args.strict:

@@ -77,6 +77,51 @@
     };
   }
 
+  /* ------------------------------------------------------------ adaptive streaming (HLS) */
+
+  // Long films also stream as HLS. Browsers that play it natively (Safari, iOS) get the master
+  // playlist as the video's source; the others get hls.js (loaded only here) over Media Source
+  // Extensions. Either way it is the same <video> element, so the transcript, the cue highlight and
+  // seeking work unchanged; when neither is possible the MP4 <source> stays.
+  function useHls(v) {
+    var url = v.getAttribute("data-hls");
+    if (!url) return;
+    var lib = v.getAttribute("data-hls-lib");
+    if (v.canPlayType("application/vnd.apple.mpegurl")) {
+      v.src = url;
+      v.setAttribute("data-stream", "native-hls");
+      return;
+    }
+    if (!lib || !(window.MediaSource || window.ManagedMediaSource)) return;
+    var script = document.createElement("script");
+    script.src = lib;
+    script.onload = function () {
+      var Hls = window.Hls;
+      if (!Hls || !Hls.isSupported()) return;
+      var at = v.currentTime, wasPlaying = !v.paused;
+      var hls = new Hls({ capLevelToPlayerSize: true, startPosition: at || -1 });
+      hls.on(Hls.Events.ERROR, function (_e, data) {
+        if (!data.fatal) return;
+        // a stream that cannot be played: back to the MP4, at the same moment
+        hls.destroy();
+        v.removeAttribute("data-stream");
+        v.removeAttribute("src");
+        v.load();
+        v.currentTime = at;
+      });
+      hls.on(Hls.Events.MANIFEST_PARSED, function () {
+        if (wasPlaying) {
+          var p = v.play();
+          if (p && p.catch) p.catch(function () {});
+        }
+      });
+      hls.loadSource(url);
+      hls.attachMedia(v);
+      v.setAttribute("data-stream", "hls.js");
+    };
+    document.head.appendChild(script);
+  }
+
   function loadYouTubeApi() {
     if (loadYouTubeApi.promise) return loadYouTubeApi.promise;
     loadYouTubeApi.promise = new Promise(function (resolve, reject) {
@@ -416,6 +461,7 @@
     var iframe = film.querySelector("iframe.youtube-frame");
     if (iframe) youtubeSource(iframe).then(function (s) { useSource(s); startAtHash(); }, function () {});
   } else if (video) {
+    useHls(video);
     useSource(html5Source(video));
     wireSwitch();
     startAtHash();

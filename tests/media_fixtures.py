@@ -143,3 +143,38 @@ def with_imageio_ffmpeg(monkeypatch: object) -> None:
     """Make find_tools() choose the imageio-ffmpeg binary (pass pytest's monkeypatch)."""
     monkeypatch.setenv("ELECTRIC_SPEECH_FFMPEG", "imageio")  # type: ignore[attr-defined]
 
+
+
+# -- camera files and masters, as curators bring them ------------------------------------------------
+
+CAMERA_KINDS = {
+    # name: (suffix, encoder arguments, rotation, audio, variable frame rate)
+    "phone-hevc10-rotated": (".mov", ["-c:v", "libx265", "-preset", "ultrafast", "-pix_fmt", "yuv420p10le",
+                                      "-tag:v", "hvc1", "-x265-params", "log-level=error"], 90, True, False),
+    "prores-master": (".mov", ["-c:v", "prores_ks", "-profile:v", "2", "-pix_fmt", "yuv422p10le"], None, True, False),
+    "vp9-webm": (".webm", ["-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-b:v", "300k"],
+                 None, True, False),
+    "vfr-h264": (".mp4", [], None, False, True),
+    "silent-h264": (".mp4", [], None, False, False),
+}
+
+
+def make_camera_file(path: Path, kind: str, duration: float = 6, size: str = "640x360",
+                     cuts: Sequence[float] = (2.0, 4.0)) -> Path:
+    """A film like the ones curators bring (see CAMERA_KINDS): made as an H.264 clip, then re-encoded.
+    ``path`` gets the kind's suffix."""
+    suffix, codec, rotate, audio, vfr = CAMERA_KINDS[kind]
+    path = path.with_suffix(suffix)
+    if not codec:
+        return make_clip(path, duration=duration, size=size, cuts=cuts, audio=audio, vfr=vfr, rotate=rotate)
+    base = make_clip(path.with_name(f".base-{path.stem}.mp4"), duration=duration, size=size, cuts=cuts, audio=audio,
+                     vfr=vfr, preset="ultrafast")
+    audio_codec = "libopus" if suffix == ".webm" else "aac" if kind.startswith("phone") else "pcm_s16le"
+    audio_args = ["-c:a", audio_codec] if audio else []
+    target = path if rotate is None else path.with_name(f".unrotated-{path.name}")
+    _run(["-i", str(base), *codec, *audio_args, str(target)])
+    base.unlink()
+    if rotate is not None:
+        _set_rotation(target, path, rotate)
+        target.unlink()
+    return path

@@ -43,7 +43,7 @@ def test_list_shows_stages_and_every_kind(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     stages = [line.split()[0] for line in out.split("\n\n")[0].splitlines()[1:]]
-    assert stages == ["read", "media", "captions", "subtitles", "map", "render", "write"]
+    assert stages == ["read", "media", "renditions", "captions", "subtitles", "map", "render", "write"]
     assert "captions v1" in out and "map-layout v" in out and "[map]" in out
     for kind in ("captioners:", "embedders:", "layouts:"):
         assert kind in out

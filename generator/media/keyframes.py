@@ -35,12 +35,9 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import tempfile
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from ..cache import Cache, atomic_write_json
 from ..config import KeyframeSettings
@@ -48,6 +45,7 @@ from ..errors import MediaError
 from ..model import Keyframe, VideoInfo
 from ..reporter import Reporter
 from .ffmpeg_bin import FFmpegTools
+from .ffmpeg_run import run_ffmpeg
 from .probe import ffmpeg_input, main_video_stream
 
 STAGE = "keyframes"
@@ -56,7 +54,6 @@ INDEX = "index.json"
 META_FILE = "keyframes.meta"  # ffmpeg's metadata filter writes the chosen frames' pts + scores here
 JPEG_PATTERN = "kf%06d.jpg"
 _EPSILON = 1e-4  # s; keeps comparisons of times that are equal on paper stable under float rounding
-_PROGRESS_MIN_DURATION = 60.0  # s of footage before a progress bar is worth drawing
 
 @dataclass
 class Extraction:
@@ -148,55 +145,6 @@ def build_command(path: Path, info: VideoInfo, settings: KeyframeSettings, tools
 
 # -- running it --------------------------------------------------------------------------------------
 
-class _ProgressReader:
-    """Reads ffmpeg's ``-progress`` key=value lines; remembers how far decoding got."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-        self.seconds = 0.0
-
-    def ticks(self) -> Iterator[None]:
-        """Yields once per whole second of film decoded (what the progress bar counts)."""
-        shown = 0
-        for raw in self.stream:
-            key, _, value = raw.decode("ascii", "replace").strip().partition("=")
-            if key == "out_time_us" and value.lstrip("-").isdigit():
-                self.seconds = max(self.seconds, int(value) / 1e6)
-                while shown < int(self.seconds):
-                    shown += 1
-                    yield None
-
-    def drain(self) -> None:
-        for _ in self.ticks():
-            pass
-
-
-def _run_ffmpeg(cmd: list[str], cwd: Path, path: Path, duration: float, reporter: Reporter | None,
-                desc: str) -> tuple[int, str, float]:
-    """Run ffmpeg in cwd; returns (exit code, stderr text, seconds decoded)."""
-    with tempfile.TemporaryFile() as err:
-        try:
-            proc = subprocess.Popen(cmd, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
-        except OSError as exc:
-            raise MediaError(f"could not run ffmpeg ({cmd[0]}): {exc.strerror}", path) from None
-        assert proc.stdout is not None
-        reader = _ProgressReader(proc.stdout)
-        try:
-            if reporter is not None and duration >= _PROGRESS_MIN_DURATION:
-                for _ in reporter.progress(reader.ticks(), total=int(duration), desc=desc, unit="s"):
-                    pass
-            reader.drain()
-            code = proc.wait()
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        finally:
-            proc.stdout.close()
-        err.seek(0)
-        return code, err.read().decode("utf-8", "replace"), reader.seconds
-
-
 _META_BLOCK = re.compile(r"frame:\s*(\d+)\s+pts:\s*(-?\d+)\s+pts_time:\S+\s*(.*?)(?=frame:\s*\d+\s+pts:|\Z)", re.S)
 _SCORE = re.compile(r"lavfi\.scene_score=([0-9.eE+-]+)")
 
@@ -231,6 +179,13 @@ def _reason(stderr: str) -> str:
 def _damage(stderr: str) -> str | None:
     """ffmpeg's first complaint about damaged data, if any."""
     return next((ln[:200] for ln in _lines(stderr) if _DAMAGE.search(ln)), None)
+
+
+def _run_ffmpeg(cmd: list[str], cwd: Path, path: Path, duration: float, reporter: Reporter | None,
+                desc: str) -> tuple[int, str, float]:
+    """Run ffmpeg in cwd; returns (exit code, the tail of its stderr, seconds decoded)."""
+    run = run_ffmpeg(cmd, path, duration, reporter, desc, cwd=cwd)
+    return run.code, run.stderr, run.seconds
 
 
 def _extract(path: Path, info: VideoInfo, settings: KeyframeSettings, tools: FFmpegTools, out_dir: Path,

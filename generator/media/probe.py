@@ -30,7 +30,7 @@ from ..model import StreamInfo, VideoInfo
 from .ffmpeg_bin import FFmpegTools
 
 STAGE = "probe"
-STAGE_VERSION = 1
+STAGE_VERSION = 2  # 2: pixel format, profile, pixel aspect, audio codec, container
 
 # Frame rates closer than this (relative) count as constant; timestamps rounded to the container's
 # time base make avg_frame_rate drift a little from r_frame_rate even in constant-rate files.
@@ -138,6 +138,15 @@ def parse_ffmpeg_banner(report: str) -> dict[str, Any]:
                                   "codec_name": desc.split()[0].rstrip(",") if desc.split() else "",
                                   "disposition": {"attached_pic": int("(attached pic)" in desc)}}
         if kind == "video":
+            profile = re.match(r"\S+\s+\(([^)/]+)\)", desc)  # "h264 (High) (avc1 / 0x31637661), ..."
+            if profile:
+                stream["profile"] = profile.group(1).strip()
+            pix = re.search(r",\s*([a-z0-9_]+)(?:\([^)]*\))?,\s*\d{1,5}x\d{1,5}", desc)
+            if pix:
+                stream["pix_fmt"] = pix.group(1)
+            sar = re.search(r"\[SAR (\d+):(\d+)", desc)
+            if sar:
+                stream["sample_aspect_ratio"] = f"{sar.group(1)}:{sar.group(2)}"
             size = _SIZE.search(desc)
             if size:
                 stream["width"], stream["height"] = int(size.group(1)), int(size.group(2))
@@ -234,6 +243,7 @@ def video_info(data: dict[str, Any], path: Path) -> VideoInfo:
         fps = frames / duration if frames else 0.0
     vfr = bool(avg and real and abs(avg - real) > VFR_TOLERANCE * max(avg, real))
 
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
     return VideoInfo(
         duration=duration,
         fps=fps,
@@ -245,7 +255,20 @@ def video_info(data: dict[str, Any], path: Path) -> VideoInfo:
         has_audio=any(s.get("codec_type") == "audio" for s in streams),
         start_time=_float(fmt.get("start_time")) or 0.0,
         streams=tuple(infos),
+        pix_fmt=str(video.get("pix_fmt") or ""),
+        profile=str(video.get("profile") or ""),
+        sar=_sar(video.get("sample_aspect_ratio")),
+        audio_codec=str(audio.get("codec_name") or "unknown") if audio else "",
+        format_name=format_name,
     )
+
+
+def _sar(text: Any) -> str:
+    """"1:1" for square pixels, also when the file does not say ("0:1", "N/A", missing)."""
+    num, _, den = str(text or "").partition(":")
+    if not (num.isdigit() and den.isdigit()) or int(num) == 0 or int(den) == 0:
+        return "1:1"
+    return f"{num}:{den}"
 
 
 def main_video_stream(info: VideoInfo) -> int:
@@ -280,6 +303,8 @@ def info_to_json(info: VideoInfo) -> dict[str, Any]:
         "width": info.width, "height": info.height, "rotation": info.rotation, "codec": info.codec,
         "has_audio": info.has_audio, "start_time": info.start_time,
         "streams": [[s.index, s.kind, s.codec] for s in info.streams],
+        "pix_fmt": info.pix_fmt, "profile": info.profile, "sar": info.sar, "audio_codec": info.audio_codec,
+        "format_name": info.format_name,
     }
 
 

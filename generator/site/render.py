@@ -193,13 +193,22 @@ class SiteRenderer:
     # -- films, pages, archive, index, 404
 
     def film_views(self) -> list[FilmView]:
-        vs = FilmViewSettings(self.language, self.base_url, self.captioner, self.site.settings.youtube.player)
+        vs = FilmViewSettings(self.language, self.base_url, self.captioner, self.site.settings.youtube.player,
+                              self.site.settings.video.publish_original)
         return [film_view(f, vs, self.out.add_file) for f in self.site.films]
 
     def render_film(self, view: FilmView) -> None:
         film = view.film
         prefix = f"films/{film.slug}/"
-        self.out.add_file(prefix + film.video.name, film.video)
+        rendition = film.rendition
+        if rendition is None:
+            self.out.add_file(prefix + film.video.name, film.video)
+        else:
+            self.out.add_file(prefix + view.video_name, rendition.mp4)
+            if rendition.hls is not None:
+                self.out.add_tree(prefix + "hls/", rendition.hls)
+            if view.original_href:
+                self.out.add_file(prefix + "original/" + film.video.name, film.video)
         if film.vtt:
             self.out.add_text(prefix + view.vtt_name, film.vtt)
         if film.srt:

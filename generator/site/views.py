@@ -131,6 +131,10 @@ class FilmView:
     video_name: str
     video_href: str
     video_type: str
+    video_w: int  # the <video> element's size: the displayed (rotated) picture
+    video_h: int
+    hls_href: str  # "" when the film does not stream as HLS
+    original_href: str  # "" unless [video] publish_original
     vtt_name: str  # "" when the film has no captions yet
     srt_name: str
     poster: str  # relative to the film folder, "" when there are no keyframes
@@ -187,6 +191,7 @@ class FilmViewSettings:
     base_url: str  # without the trailing slash
     captioner: str
     player: str  # [youtube] player
+    publish_original: bool = False  # [video] publish_original
 
 
 def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], None]) -> FilmView:
@@ -203,7 +208,13 @@ def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], 
         w, h = image_size(pick.image) or (w, h)
 
     mode = vs.player if film.youtube_id else "self"
-    video_name = film.video.name
+    rendition = film.rendition
+    vw, vh = info.display_size if info else (w, h)
+    if rendition is not None:
+        video_name, video_type, vw, vh = f"{film.slug}.mp4", "video/mp4", rendition.width, rendition.height
+    else:  # a build without the renditions stage: the footage as it is
+        video_name, video_type = film.video.name, VIDEO_TYPES.get(film.video.suffix.lower(), "")
+    original = f"original/{url_path(film.video.name)}" if vs.publish_original and rendition is not None else ""
     times = [k.time for k in keyframes]
     used_frames: set[int] = set()
     cues: list[CueView] = []
@@ -231,6 +242,11 @@ def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], 
         rate = frame_rate(info.fps) + (" (variable)" if info.variable_frame_rate else "")
         facts.append(Fact("Frame rate", rate))
         facts.append(Fact("Sound", "with sound" if info.has_audio else "silent"))
+    if rendition is not None:
+        how = "the footage's own streams" if rendition.remuxed else f"re-encoded ({rendition.encoder})"
+        facts.append(Fact("Web rendition", f"H.264 {rendition.width} × {rendition.height}, {how}"))
+        if rendition.rungs:
+            facts.append(Fact("Streaming", "HLS " + " · ".join(rendition.rungs)))
     if keyframes:
         cuts = sum(1 for k in keyframes if k.scene_cut)
         facts.append(Fact("Keyframes", f"{len(keyframes)} ({cuts} at shot changes)"))
@@ -249,7 +265,9 @@ def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], 
     return FilmView(
         film=film, slug=film.slug, url=url_path(film.url), title=film.title, date=date_label(film.date, vs.language),
         summary=film.summary, essay=Markup(film.essay_html), video_name=video_name, video_href=url_path(video_name),
-        video_type=VIDEO_TYPES.get(film.video.suffix.lower(), ""), vtt_name=f"{film.slug}.vtt" if film.vtt else "",
+        video_type=video_type, video_w=vw, video_h=vh,
+        hls_href="hls/master.m3u8" if rendition is not None and rendition.hls else "", original_href=original,
+        vtt_name=f"{film.slug}.vtt" if film.vtt else "",
         srt_name=f"{film.slug}.srt" if film.srt else "", poster=poster, image_w=w, image_h=h, duration=duration,
         cues=cues, facts=facts, mode=mode, youtube_id=film.youtube_id, youtube_embed=embed,
     )
