@@ -31,6 +31,9 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="web renditions' shorter side at most PX (default 1080; [video] max_height)")
     p.add_argument("--publish-original", action="store_true",
                    help="also publish each film's footage file as is ([video] publish_original)")
+    p.add_argument("--executor", metavar="NAME",
+                   help="where captions and embeddings are computed: 'local' (default) or 'ray' (a Ray cluster: "
+                        "RAY_ADDRESS or [build] ray_address joins one, else one starts here; pip install -e .[scale])")
     p.add_argument("--relayout", action="store_true", help="recompute the map layout instead of adding to it")
     p.add_argument("--no-map", action="store_true", help="skip the art map stage")
     p.add_argument("--drafts", action="store_true", help="include films and pages marked draft: true")
@@ -60,9 +63,9 @@ def make_parser() -> argparse.ArgumentParser:
     from .publish.arguments import add_publish_arguments
 
     add_publish_arguments(p)
-    sub.add_parser("list", help="list the build's stages and every captioner, embedder and layout",
-                   description="List the stages of a build in order, and every registered captioner, embedder and "
-                               "layout, with why an entry cannot run on this machine.")
+    sub.add_parser("list", help="list the build's stages and every captioner, embedder, layout and executor",
+                   description="List the stages of a build in order, and every registered captioner, embedder, "
+                               "layout and executor, with why an entry cannot run on this machine.")
     return parser
 
 

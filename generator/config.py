@@ -111,6 +111,10 @@ class BuildSettings:
     cache_dir: str = ".cache"  # relative to the site folder
     strict: bool = False  # warnings fail the build
     drafts: bool = False  # include items whose front matter says draft: true
+    executor: str = "local"  # where captions and embeddings are computed: "local" or "ray" (needs .[scale])
+    ray_address: str = ""  # "ray": the cluster to join ("auto", "ray://head:10001"); the RAY_ADDRESS variable wins;
+    # neither: a local Ray is started with one CPU per core
+    ray_actors: int = 0  # executor "ray": actors per stage; 0: one per GPU with device cuda, else one per CPU
 
 
 @dataclass
@@ -204,11 +208,12 @@ def _problems(settings: Settings) -> list[str]:
         if not ok:
             out.append(message)
 
-    def spec(kind: str, value: str, section: str) -> None:
+    def spec(kind: str, value: str, section: str) -> registry.Entry | None:
         try:
-            registry.resolve(kind, value)
+            return registry.resolve(kind, value)
         except ConfigError as exc:
             out.append(f"[{section}] {exc.message}")
+            return None
 
     need(0 < k.scene_threshold < 1, "[keyframes] scene_threshold must be between 0 and 1")
     need(k.max_interval > 0 and 0 <= k.min_interval < k.max_interval,
@@ -241,7 +246,12 @@ def _problems(settings: Settings) -> list[str]:
          f"[youtube] chunk_size must be a multiple of {UPLOAD_CHUNK_QUANTUM} (256 KiB), got {y.chunk_size}")
     need(y.max_retries >= 0, "[youtube] max_retries must be 0 or more")
     need(y.timeout > 0, "[youtube] timeout must be more than 0 seconds")
-    need(bool(settings.build.cache_dir.strip()), "[build] cache_dir must not be empty")
+    b = settings.build
+    need(bool(b.cache_dir.strip()), "[build] cache_dir must not be empty")
+    executor = spec("executor", b.executor, "build")
+    if executor is not None and executor.unavailable():  # found without importing it: a build never starts for nothing
+        out.append(f"[build] executor {b.executor!r} cannot run here: {executor.unavailable()}")
+    need(b.ray_actors >= 0, "[build] ray_actors must be 0 (one per CPU or GPU) or more")
     return out
 
 

@@ -90,7 +90,10 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
     finally:
         if staging is not None:
             staging.abandon()
-        ctx.cache.flush()
+        try:
+            ctx.cache.flush()
+        finally:
+            ctx.close()  # a local Ray cluster the build started stops here
     stats = BuildStats(
         films=len(site.films), keyframes=sum(len(f.keyframes) for f in site.films),
         captions_computed=ctx.cache.misses.get(captions.NAMESPACE, 0), cues=sum(len(f.cues) for f in site.films),

@@ -141,3 +141,10 @@ register("layout", "grid", "generator.archive.lattice:grid_arrangement", label="
          summary="a near-square grid that keeps the first scatter layout's neighbours together")
 register("layout", "date", "generator.archive.lattice:timeline_arrangement", label="Timeline", family="arrangement",
          summary="a timeline from the metadata's date column (needs two dated images)")
+register("executor", "local", "generator.executors.local:LocalExecutor",
+         kind_summary="where captions and embeddings are computed ([build] executor, --executor)",
+         summary="this process, as plain loops (the default)")
+register("executor", "ray", "generator.executors.ray_cluster:RayExecutor", requires=("ray", "pyarrow"),
+         install="pip install -e .[scale]",
+         summary="a Ray cluster: an actor pool per stage; RAY_ADDRESS or [build] ray_address joins one, "
+                 "else a local one is started")

@@ -30,6 +30,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         settings.video.max_height = args.max_height
     if getattr(args, "publish_original", False):
         settings.video.publish_original = True
+    if getattr(args, "executor", None):
+        settings.build.executor = args.executor
     if args.relayout:
         settings.map.relayout = True
     if args.strict:

@@ -72,6 +72,7 @@ class ColourEmbedder:
 
     def __init__(self, spec: str, settings: object) -> None:
         self.spec = spec
+        self.settings = settings  # parts keep (spec, settings): how a Ray actor makes its own
         self.calls = 0
 
     def identity(self) -> str:

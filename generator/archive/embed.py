@@ -3,18 +3,19 @@
 An embedder turns images into vectors (and, for the ImageNet CNN, class probabilities: the machine's
 labels). Embeddings are stored per image key in shards of a few hundred vectors, each written atomically
 as soon as it is full, so an interrupted run loses at most one shard and the next run embeds only what is
-missing. Images are decoded and preprocessed in a background thread while the model runs on the previous
-batch, which keeps the pipeline close to the speed of the bare forward pass.
+missing. The batches are computed by the build's executor: locally, images are decoded and preprocessed in a
+background thread while the model runs on the previous batch, which keeps the pipeline close to the speed of
+the bare forward pass; with Ray, each actor of a pool holds its own embedder.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import queue
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from .. import registry
 from ..cache import Cache, atomic_write_bytes, hash_parts
 from ..config import MapSettings
 from ..errors import ConfigError, MissingDependency
+from ..executors.base import Executor, PartJob, Worker
+from ..executors.local import LocalExecutor
 from ..reporter import Reporter
 
 EMBED_STAGE = "map-embed"
@@ -269,44 +272,29 @@ class EmbeddingStore:
         return idx, p
 
 
-def _prefetch(batches: list[list[Path]], prepare: Callable[[Sequence[Path]], Any], depth: int = 2) -> Iterator[Any]:
-    """Prepared batches, decoded in a background thread ``depth`` batches ahead of the consumer."""
-    q: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+class EmbedWorker(Worker[list[Path], EmbedOutput]):
+    """An embedder computing batches of image paths: decoding (prepare) overlaps the model (compute) when the
+    executor runs it locally."""
 
-    def work() -> None:
-        for b in batches:
-            if stop.is_set():
-                return
-            try:
-                q.put(("ok", prepare(b)))
-            except BaseException as exc:  # noqa: BLE001 - handed to the consumer thread
-                q.put(("error", exc))
-                return
-        q.put(("end", None))
+    overlap = True
 
-    t = threading.Thread(target=work, name="embed-loader", daemon=True)
-    t.start()
-    try:
-        while True:
-            kind, value = q.get()
-            if kind == "end":
-                return
-            if kind == "error":
-                raise value
-            yield value
-    finally:
-        stop.set()
-        while t.is_alive():  # drain so the loader can finish its last put
-            try:
-                q.get(timeout=0.05)
-            except queue.Empty:
-                pass
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def prepare(self, batch: list[Path]) -> Any:
+        return self.embedder.preprocess(batch)
+
+    def compute(self, prepared: Any) -> EmbedOutput:
+        return self.embedder.forward(prepared)
 
 
 def embed_missing(embedder: Embedder, store: EmbeddingStore, images: Sequence[tuple[str, Path]],
-                  reporter: Reporter, batch_size: int, desc: str = "embed") -> int:
-    """Embed every (key, image) whose key is not in the store yet; returns how many were computed."""
+                  reporter: Reporter, batch_size: int, desc: str = "embed", executor: Executor | None = None,
+                  device: str = "cpu") -> int:
+    """Embed every (key, image) whose key is not in the store yet; returns how many were computed.
+
+    The executor (default: this process) computes the batches; whichever it is, the results come back in
+    order and are stored here, batch by batch. ``device`` is the embedder's (GPUs for Ray actors)."""
     todo_keys = set(store.missing([k for k, _ in images]))
     todo = []
     for k, p in images:
@@ -318,10 +306,14 @@ def embed_missing(embedder: Embedder, store: EmbeddingStore, images: Sequence[tu
     if not todo:
         return 0
     batches = [todo[i:i + batch_size] for i in range(0, len(todo), batch_size)]
-    stream = _prefetch([[p for _, p in b] for b in batches], embedder.preprocess)
+    executor = executor or LocalExecutor()
+    # local: this very embedder computes; ray: each actor makes its own from (class, spec, settings)
+    results = executor.map_batches(PartJob(EmbedWorker, embedder), [[p for _, p in b] for b in batches],
+                                   device=device)
     try:
-        for b, prepared in reporter.progress(zip(batches, stream), total=len(batches), desc=desc, unit="batch"):
-            store.add([k for k, _ in b], embedder.forward(prepared))
+        with closing(results):
+            for b, out in reporter.progress(zip(batches, results), total=len(batches), desc=desc, unit="batch"):
+                store.add([k for k, _ in b], out)
     finally:
         store.flush()  # whatever was computed before an interruption is kept
     return len(todo)

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..cache import Cache
 from ..config import Settings
 from ..reporter import Reporter
+
+if TYPE_CHECKING:
+    from ..executors import Executor
 
 
 @dataclass
@@ -25,13 +29,30 @@ class BuildOptions:
 
 @dataclass
 class StageContext:
-    """What every stage may use: the site folder, the validated settings, the cache and the reporter."""
+    """What every stage may use: the site folder, the validated settings, the cache, the reporter, and the
+    executor that computes captions and embeddings."""
 
     content_dir: Path
     settings: Settings
     cache: Cache
     reporter: Reporter
     options: BuildOptions = field(default_factory=BuildOptions)
+    _executor: Executor | None = field(default=None, init=False, repr=False)
+
+    def executor(self) -> Executor:
+        """``[build] executor``, created on first use. Creating it is cheap and connects to nothing (Ray is
+        imported and started on the first batch), so a build whose results are all cached never starts it."""
+        if self._executor is None:
+            from ..executors import create_executor
+
+            self._executor = create_executor(self.settings.build)
+        return self._executor
+
+    def close(self) -> None:
+        """Free what the build started (a local Ray cluster); the pipeline calls it when the build ends."""
+        if self._executor is not None:
+            executor, self._executor = self._executor, None
+            executor.close()
 
 
 @dataclass(frozen=True)

@@ -95,13 +95,14 @@ def run(ctx: StageContext, inp: MapInput) -> MapResult | None:
     identity = embedder.identity()
     store = EmbeddingStore(cache, identity)
     jobs = [(th.key, th.large) for _, th in good] + [(th.key, th.large) for _, th in frames]
-    done = embed_missing(embedder, store, jobs, reporter, ms.batch_size)  # type: ignore[arg-type]
+    done = embed_missing(embedder, store, jobs, reporter, ms.batch_size,  # type: ignore[arg-type]
+                         executor=ctx.executor(), device=ms.device)
     label_store = store
     if not embedder.gives_labels:
         cnn = create_embedder("efficientnet", ms)
         label_store = EmbeddingStore(cache, cnn.identity())
         done += embed_missing(cnn, label_store, [(th.key, th.large) for _, th in good], reporter,  # type: ignore[misc]
-                              ms.batch_size, desc="labels")
+                              ms.batch_size, desc="labels", executor=ctx.executor(), device=ms.device)
     if done:
         reporter.info(f"map: embedded {done} image(s) with {identity}")
 
