@@ -206,20 +206,43 @@ class Cache:
         atomic_write_bytes(p, data)
         return p
 
+    def staged_dir(self, stage: str, key: str) -> StagedDir:
+        """A fresh temporary folder beside the artifact's place that becomes the artifact on ``commit()``
+        and is deleted on ``discard()``: for work that fills several folders at once (one per film, on other
+        machines) and keeps each that succeeded. ``new_dir`` is the one-folder form of it."""
+        final = self.path(stage, key)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        return StagedDir(Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", suffix=".tmp", dir=final.parent)), final)
+
     @contextmanager
     def new_dir(self, stage: str, key: str) -> Iterator[Path]:
         """A fresh temporary folder that becomes the artifact folder only if the block succeeds."""
-        final = self.path(stage, key)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", suffix=".tmp", dir=final.parent))
+        staged = self.staged_dir(stage, key)
         try:
-            yield tmp
-            if final.exists():
-                shutil.rmtree(final)
-            os.replace(tmp, final)
+            yield staged.path
+            staged.commit()
         finally:
-            if tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
+            staged.discard()
+
+
+@dataclass(frozen=True)
+class StagedDir:
+    """A temporary artifact folder (see :meth:`Cache.staged_dir`). It lives on the cache's file system, so a
+    worker that sees the cache at the same path can fill it, and the rename into place stays atomic."""
+
+    path: Path
+    final: Path
+
+    def commit(self) -> Path:
+        if self.final.exists():
+            shutil.rmtree(self.final)
+        os.replace(self.path, self.final)
+        return self.final
+
+    def discard(self) -> None:
+        """Delete what is left of the folder (nothing after commit)."""
+        if self.path.exists():
+            shutil.rmtree(self.path, ignore_errors=True)
 
 
 @dataclass(frozen=True)
@@ -276,6 +299,9 @@ class Namespace:
 
     def new_dir(self, key: str) -> Any:
         return self.cache.new_dir(self.name, key)
+
+    def staged_dir(self, key: str) -> StagedDir:
+        return self.cache.staged_dir(self.name, key)
 
     # -- arrays ---------------------------------------------------------------------------------
     def get_array(self, key: str) -> np.ndarray | None:

@@ -343,7 +343,12 @@ def test_ray_executor_gives_what_the_local_one_gives(tmp_path, local_ray):
     make_clip(film / "shots.mp4", duration=6, cuts=(2.0, 4.0), size="160x120",
               sources=("color=c=0xC81E1E", "color=c=0xF0F0F0", "color=c=0x1EA03C"))
     (film / "index.md").write_text("---\ntitle: Shots\nvideo: shots.mp4\n---\n")
-    (content / "site.toml").write_text('[captions]\ncaptioner = "test-colour"\nbatch_size = 1\n')
+    second = content / "films" / "second"  # two films: their keyframes and renditions go out as Ray tasks
+    make_clip(second / "second.mp4", duration=4, cuts=(2.0,), size="160x120",
+              sources=("color=c=0x1EA03C", "color=c=0xC81E1E"))
+    (second / "index.md").write_text("---\ntitle: Second\nvideo: second.mp4\n---\n")
+    (content / "site.toml").write_text('[captions]\ncaptioner = "test-colour"\nbatch_size = 1\n'
+                                       '[video]\npreset = "ultrafast"\n')
     on_ray = _build(content, tmp_path / "_site", "ray")
     assert on_ray.stats.captions_computed == on_ray.stats.keyframes >= 3
     again = _build(content, tmp_path / "_site", "local")  # what Ray computed is in the same cache
@@ -352,9 +357,14 @@ def test_ray_executor_gives_what_the_local_one_gives(tmp_path, local_ray):
     (fresh / "films").mkdir(parents=True)
     (fresh / "site.toml").write_text((content / "site.toml").read_text())
     (fresh / "films" / "shots").symlink_to(film)
+    (fresh / "films" / "second").symlink_to(second)
     local = _build(fresh, tmp_path / "_site2", "local")
     assert [f.captions for f in on_ray.site.films] == [f.captions for f in local.site.films]
-    assert any("red" in c for c in on_ray.site.films[0].captions)
+    for a, b in zip(on_ray.site.films, local.site.films):  # keyframes and renditions made by Ray tasks
+        assert [(k.time, k.scene_cut, k.image.read_bytes()) for k in a.keyframes] == \
+            [(k.time, k.scene_cut, k.image.read_bytes()) for k in b.keyframes]
+        assert a.rendition and b.rendition and a.rendition.mp4.read_bytes() == b.rendition.mp4.read_bytes()
+    assert any("red" in c for f in on_ray.site.films if f.slug == "shots" for c in f.captions)
 
     # 2. embeddings with the real CNN: float32 within 1e-5 of the local executor, stored in the same store
     images = []

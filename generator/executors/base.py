@@ -85,9 +85,12 @@ class Executor(ABC):
         contextlib.closing(...)``) when stopping early, so workers and loader threads stop too."""
 
     @abstractmethod
-    def run_tasks(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    def run_tasks(self, fn: Callable[[T], R], items: Sequence[T], *,
+                  done: Callable[[int], None] | None = None) -> list[R]:
         """``[fn(item) for item in items]``, the calls possibly in parallel on other machines (then ``fn``
-        and the items must pickle, and ``fn`` must not touch the cache: return what to store instead)."""
+        and the items must pickle, and ``fn`` must not touch the cache: return what to store instead, or
+        fill a folder the caller staged in the cache for it). ``done(i)`` is called here, in this process,
+        as each item finishes (in any order): a stage's progress bar."""
 
     def close(self) -> None:  # noqa: B027 - optional: only executors holding machines have something to free
         """Free what the executor started (called once at the end of every build)."""

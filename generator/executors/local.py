@@ -32,8 +32,14 @@ class LocalExecutor(Executor):
             for prepared in stream:
                 yield worker.compute(prepared)
 
-    def run_tasks(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-        return [fn(item) for item in items]
+    def run_tasks(self, fn: Callable[[T], R], items: Sequence[T], *,
+                  done: Callable[[int], None] | None = None) -> list[R]:
+        results = []
+        for i, item in enumerate(items):
+            results.append(fn(item))
+            if done is not None:
+                done(i)
+        return results
 
 
 def prefetch(batches: Sequence[T], prepare: Callable[[T], Any], depth: int = 2) -> Generator[Any, None, None]:

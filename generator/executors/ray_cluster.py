@@ -167,13 +167,27 @@ class RayExecutor(Executor):
             if close is not None:  # stopped early (an error, Ctrl-C): Ray Data stops its actors now
                 close()
 
-    def run_tasks(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
+    def run_tasks(self, fn: Callable[[T], R], items: Sequence[T], *,
+                  done: Callable[[int], None] | None = None) -> list[R]:
         if not items:
             return []
         ray = self.ray()
         apply = ray.remote(num_cpus=1)(_apply)
         fn_ref = ray.put(fn)  # pickled once, not once per task (any callable: a function, a partial, a job)
-        results: list[R] = ray.get([apply.remote(fn_ref, item) for item in items])
+        refs = [apply.remote(fn_ref, item) for item in items]
+        if done is not None:
+            index = {ref: i for i, ref in enumerate(refs)}
+            pending = list(refs)
+            try:
+                while pending:  # report each task as it finishes, whatever the order
+                    finished, pending = ray.wait(pending, num_returns=1)
+                    for ref in finished:
+                        done(index[ref])
+            except BaseException:
+                for ref in pending:  # Ctrl-C or a failed callback: stop what has not run yet
+                    ray.cancel(ref)
+                raise
+        results: list[R] = ray.get(refs)
         return results
 
     def close(self) -> None:

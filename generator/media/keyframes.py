@@ -256,24 +256,54 @@ def _read_index(folder: Path) -> dict[str, Any] | None:
         return None
 
 
+@dataclass(frozen=True)
+class KeyframeTask:
+    """One film's extraction as a task that pickles: ffmpeg writes the JPEGs and index.json into ``folder``,
+    a folder the caller staged in the cache (so the task itself never touches the cache)."""
+
+    path: Path
+    info: VideoInfo
+    settings: KeyframeSettings
+    tools: FFmpegTools
+    folder: Path
+
+
+def make_keyframes(task: KeyframeTask, reporter: Reporter | None = None) -> dict[str, Any]:
+    """Extract into ``task.folder``; returns the index written there (warnings are stored, not reported)."""
+    result = _extract(task.path, task.info, task.settings, task.tools, task.folder, reporter)
+    index = {"frames": [list(f) for f in result.frames], "warnings": result.warnings,
+             "decoded_until": result.decoded_until, "version": STAGE_VERSION}
+    atomic_write_json(task.folder / INDEX, index)
+    return index
+
+
+def cached_index(path: Path, settings: KeyframeSettings, cache: Cache) -> tuple[str, dict[str, Any] | None]:
+    """The film's cache key and its stored index (None when it has to be extracted)."""
+    ns = cache.namespace(STAGE, STAGE_VERSION)
+    key = cache_key(path, settings, cache)
+    return key, (_read_index(ns.path(key)) if ns.has(key, "/" + INDEX) else None)
+
+
+def keyframes_from(path: Path, key: str, index: dict[str, Any], cache: Cache,
+                   reporter: Reporter | None = None) -> list[Keyframe]:
+    """The keyframes an index describes (Keyframe.image points into the cache); its warnings reported, so a
+    cached build warns exactly like the first one."""
+    folder = cache.namespace(STAGE, STAGE_VERSION).path(key)
+    if reporter is not None:
+        for message in index.get("warnings", []):
+            reporter.warn(f"{path}: {message}")
+    return [Keyframe(index=i, time=float(t), image=folder / name, scene_cut=bool(cut))
+            for i, (t, cut, name) in enumerate(index["frames"])]
+
+
 def keyframes_cached(path: Path, info: VideoInfo, settings: KeyframeSettings, tools: FFmpegTools,
                      cache: Cache, reporter: Reporter | None = None) -> list[Keyframe]:
     """Keyframes of a film, extracted once per (file content, settings, STAGE_VERSION).
 
     The artifact is a cache folder with the JPEGs and index.json; Keyframe.image points into it.
     """
-    ns = cache.namespace(STAGE, STAGE_VERSION)
-    key = cache_key(path, settings, cache)
-    folder = ns.path(key)
-    index = _read_index(folder) if ns.has(key, "/" + INDEX) else None
+    key, index = cached_index(path, settings, cache)
     if index is None:
-        with ns.new_dir(key) as tmp:
-            result = _extract(path, info, settings, tools, tmp, reporter)
-            index = {"frames": [list(f) for f in result.frames], "warnings": result.warnings,
-                     "decoded_until": result.decoded_until, "version": STAGE_VERSION}
-            atomic_write_json(tmp / INDEX, index)
-    if reporter is not None:
-        for message in index.get("warnings", []):
-            reporter.warn(f"{path}: {message}")
-    return [Keyframe(index=i, time=float(t), image=folder / name, scene_cut=bool(cut))
-            for i, (t, cut, name) in enumerate(index["frames"])]
+        with cache.namespace(STAGE, STAGE_VERSION).new_dir(key) as tmp:
+            index = make_keyframes(KeyframeTask(path, info, settings, tools, tmp), reporter)
+    return keyframes_from(path, key, index, cache, reporter)

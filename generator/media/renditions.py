@@ -12,7 +12,7 @@ import functools
 import json
 import re
 import subprocess
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -125,36 +125,87 @@ def _load(folder: Path) -> Rendition | None:
         return None
 
 
-def rendition_cached(source: Path, info: VideoInfo, settings: VideoSettings, tools: FFmpegTools, cache: Cache,
-                     reporter: Reporter | None = None, slug: str = "") -> Rendition:
-    """The film's renditions, made once per (footage content, plan, settings, STAGE_VERSION)."""
+@dataclass(frozen=True)
+class RenditionTask:
+    """One film's renditions as a task that pickles: ffmpeg writes them into ``folder``, staged in the cache
+    by the caller."""
+
+    source: Path
+    info: VideoInfo
+    plan: rp.Plan
+    settings: VideoSettings
+    tools: FFmpegTools
+    folder: Path
+    slug: str = ""
+
+
+def make_rendition(task: RenditionTask, reporter: Reporter | None = None) -> None:
+    """Encode (or remux) into ``task.folder`` and write its index last: a folder without one is unfinished."""
+    p = task.plan
+    _make(task.source, task.info, p, task.settings, task.tools, task.folder, reporter, task.slug)
+    atomic_write_json(task.folder / INDEX, {"width": p.width, "height": p.height, "remuxed": p.remux,
+                                            "encoder": p.encoder, "reasons": list(p.reasons),
+                                            "rungs": [r.name for r in p.rungs], "version": STAGE_VERSION})
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Where a film's renditions are, or will be: its plan, cache key, and what is stored (None: to make)."""
+
+    plan: rp.Plan
+    key: str
+    found: Rendition | None
+
+
+def lookup(source: Path, info: VideoInfo, settings: VideoSettings, tools: FFmpegTools, cache: Cache) -> Lookup:
     ns = cache.namespace(STAGE, STAGE_VERSION)
-    encoder = resolve_encoder(settings, tools)
-    p = rp.plan(info, settings, encoder)
+    p = rp.plan(info, settings, resolve_encoder(settings, tools))
     try:
         digest = ns.file_hash(source)
     except OSError as exc:  # moved or deleted since the media stage probed it
         raise MediaError(f"could not be read: {exc.strerror}", source) from None
     key = ns.key(digest, _params(p, settings))
-    found = _load(ns.path(key)) if ns.has(key, "/" + INDEX) else None
-    if found is not None:
-        return found
-    if reporter is not None and not p.remux:
-        reporter.info(f"film '{slug}': encoding H.264 {p.width}x{p.height} with {p.encoder} ({', '.join(p.reasons)})")
-    try:
-        with ns.new_dir(key) as tmp:
-            _make(source, info, p, settings, tools, tmp, reporter, slug)
-            atomic_write_json(tmp / INDEX, {"width": p.width, "height": p.height, "remuxed": p.remux,
-                                            "encoder": p.encoder, "reasons": list(p.reasons),
-                                            "rungs": [r.name for r in p.rungs], "version": STAGE_VERSION})
-    except MediaError:
-        if p.encoder != "h264_nvenc" or settings.encoder == "h264_nvenc":
-            raise
-        if reporter is not None:  # NVENC listed but no usable GPU/driver: the CPU encoder always works
-            reporter.warn(f"{source}: NVENC failed, encoding with libx264 instead")
-        fallback = VideoSettings(**{**asdict(settings), "encoder": "libx264"})
-        return rendition_cached(source, info, fallback, tools, cache, reporter, slug)
-    loaded = _load(ns.path(key))
+    return Lookup(p, key, _load(ns.path(key)) if ns.has(key, "/" + INDEX) else None)
+
+
+def load_made(source: Path, key: str, cache: Cache) -> Rendition:
+    """The renditions just made under ``key``."""
+    loaded = _load(cache.namespace(STAGE, STAGE_VERSION).path(key))
     if loaded is None:
         raise MediaError("its web rendition vanished from the cache right after it was made", source)
     return loaded
+
+
+def say_why(p: rp.Plan, slug: str, reporter: Reporter | None) -> None:
+    if reporter is not None and not p.remux:
+        reporter.info(f"film '{slug}': encoding H.264 {p.width}x{p.height} with {p.encoder} ({', '.join(p.reasons)})")
+
+
+def rendition_cached(source: Path, info: VideoInfo, settings: VideoSettings, tools: FFmpegTools, cache: Cache,
+                     reporter: Reporter | None = None, slug: str = "") -> Rendition:
+    """The film's renditions, made once per (footage content, plan, settings, STAGE_VERSION)."""
+    ns = cache.namespace(STAGE, STAGE_VERSION)
+    where = lookup(source, info, settings, tools, cache)
+    if where.found is not None:
+        return where.found
+    p = where.plan
+    say_why(p, slug, reporter)
+    try:
+        with ns.new_dir(where.key) as tmp:
+            make_rendition(RenditionTask(source, info, p, settings, tools, tmp, slug), reporter)
+    except MediaError:
+        fallback = cpu_fallback(p, settings)
+        if fallback is None:
+            raise
+        if reporter is not None:  # NVENC listed but no usable GPU/driver: the CPU encoder always works
+            reporter.warn(f"{source}: NVENC failed, encoding with libx264 instead")
+        return rendition_cached(source, info, fallback, tools, cache, reporter, slug)
+    return load_made(source, where.key, cache)
+
+
+def cpu_fallback(p: rp.Plan, settings: VideoSettings) -> VideoSettings | None:
+    """The settings to retry a failed NVENC encode with on the CPU, or None when that is no option (the
+    encode did not use NVENC, or the user asked for NVENC and nothing else)."""
+    if p.encoder != "h264_nvenc" or settings.encoder == "h264_nvenc":
+        return None
+    return VideoSettings(**{**asdict(settings), "encoder": "libx264"})
