@@ -13,7 +13,7 @@ from .errors import ConfigError, ElectricSpeechError
 from .reporter import Reporter
 from .runner import print_summary, run_build
 
-COMMANDS = ("build", "serve", "publish", "list")
+COMMANDS = ("build", "serve", "publish", "list", "train-captioner")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -22,7 +22,8 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("_site"), metavar="DIR",
                    help="output folder, replaced atomically on success (default: _site)")
     p.add_argument("--captioner", metavar="NAME",
-                   help="'describe' (offline CNN, default) or 'hf:<model id or local path>'")
+                   help="'describe' (offline CNN, default), 'hf:<model id or local path>' or 'trained:<folder>' "
+                        "(made by train-captioner)")
     p.add_argument("--embedder", metavar="NAME",
                    help="map embedder: 'efficientnet' (default) or 'hf:<model id or local path>'")
     p.add_argument("--layout", metavar="NAME", help="map layout shown first: umap, tsne, grid or date")
@@ -63,6 +64,11 @@ def make_parser() -> argparse.ArgumentParser:
     from .publish.arguments import add_publish_arguments
 
     add_publish_arguments(p)
+    from .training.command import DESCRIPTION, add_arguments
+
+    t = sub.add_parser("train-captioner", help="train a captioner of your own on COCO captions or the archive",
+                       description=DESCRIPTION)
+    add_arguments(t)
     sub.add_parser("list", help="list the build's stages and every captioner, embedder, layout and executor",
                    description="List the stages of a build in order, and every registered captioner, embedder, "
                                "layout and executor, with why an entry cannot run on this machine.")
@@ -97,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return list_components(sys.stdout)
     reporter = Reporter(quiet=args.quiet)
     try:
+        if args.command == "train-captioner":
+            from .training.command import run as train_captioner
+
+            return train_captioner(args, reporter)
         if args.command == "serve":
             from .serve import serve
 

@@ -127,6 +127,9 @@ register("captioner", "describe", "generator.captions.describe:DescribeCaptioner
 register("captioner", "hf", "generator.captions.hf:HFCaptioner", requires=_HF, install=_HF_INSTALL,
          argument="model id or path",
          summary="a transformers image-to-text model (BLIP, GIT, any VisionEncoderDecoder)")
+register("captioner", "trained", "generator.captions.trained:TrainedCaptioner", requires=_CNN,
+         install=_CNN_INSTALL, argument="folder made by build.py train-captioner",
+         summary="a captioner of your own: EfficientNet-Lite0 features and a decoder trained on your captions")
 register("embedder", "efficientnet", "generator.archive.embed:EfficientNetEmbedder", requires=_CNN,
          install=_CNN_INSTALL, summary="offline: EfficientNet-Lite0's 1280-d features and ImageNet labels")
 register("embedder", "hf", "generator.archive.embed:HFImageEmbedder", requires=_HF, install=_HF_INSTALL,
