@@ -87,6 +87,8 @@ class MapSettings:
     tsne_perplexity: float = 30.0
     tsne_iter: int = 500
     clusters: int = 0  # number of labelled regions on the map; 0 picks one from the archive size
+    name_columns: list[str] = field(default_factory=list)  # metadata.csv columns whose words name the map's
+    # regions; empty: the columns named title, description, caption, subject(s), keywords, tags or label(s)
 
 
 @dataclass

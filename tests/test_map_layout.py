@@ -117,8 +117,8 @@ def test_clusters_are_named_by_characteristic_labels():
     top_idx[:, 0] = np.where(assign == 0, 339, 967)
     top_p[:, 0] = 0.8
     top_idx[:, 1] = 1
-    top_p[:, 1] = 0.1  # shared by both: not characteristic
-    names = name_clusters(assign, top_idx, top_p)
+    top_p[:, 1] = 0.1  # shared by both, and not confident: no part of a name
+    names = [n.name for n in name_clusters(assign, top_idx, top_p)]
     words = class_names()
     assert names[0].startswith(words[339 if (top_idx[assign == 0, 0] == 339).all() else 967])
     assert words[967] in " ".join(names) and words[1] not in " ".join(names)

@@ -23,7 +23,8 @@ from generator.reporter import Reporter  # noqa: E402
 from generator.stages.map import build_map  # noqa: E402
 
 register_embedder("colour", "synth:ColourEmbedder")
-MAP_STAGES = ("map-thumb", "map-layout", "map-neighbours", "map-clusters", "map-regions", "map-atlas")
+MAP_STAGES = ("map-thumb", "map-layout", "map-neighbours", "map-clusters", "map-regions", "map-atlas",
+              "map-names")
 
 
 def map_settings(embedder: str = "colour") -> Settings:

@@ -163,3 +163,52 @@ def rich_image(family: int, p: np.ndarray, size: int = 224, noise_seed: int = 0)
     img = m * fg + (1 - m) * bg
     img += np.random.default_rng(noise_seed).standard_normal(img.shape, dtype=np.float32) * np.float32(0.03)  # grain
     return (np.clip(img, 0, 1) * 255).astype(np.uint8)
+
+
+# ------------------------------------------------------------------ subjects named by their metadata
+
+SUBJECTS = (("red", "disc", (200, 40, 30)), ("blue", "stripes", (40, 70, 210)),
+            ("green", "checkerboard", (40, 170, 60)), ("yellow", "rings", (230, 200, 40)))
+
+
+def subject_image(i: int, size: int = 64) -> np.ndarray:
+    """Image i of subject i % 4: its colour on a dark ground in its shape, jittered per image."""
+    rng = np.random.default_rng(5_000_000 + i)
+    colour, kind = np.array(SUBJECTS[i % len(SUBJECTS)][2], np.float32), i % len(SUBJECTS)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    if kind == 0:
+        m = (xx - rng.uniform(0.4, 0.6)) ** 2 + (yy - rng.uniform(0.4, 0.6)) ** 2 < rng.uniform(0.2, 0.3) ** 2
+    elif kind == 1:
+        m = np.sin(xx * rng.uniform(18, 26)) > 0
+    elif kind == 2:
+        k = int(rng.integers(4, 7))
+        m = ((xx * k).astype(int) + (yy * k).astype(int)) % 2 == 0
+    else:
+        m = np.sin(np.hypot(xx - 0.5, yy - 0.5) * rng.uniform(30, 45)) > 0
+    m = np.asarray(m, np.float32)[..., None]
+    img = m * colour * rng.uniform(0.85, 1.0) + (1 - m) * rng.uniform(10, 30)
+    return np.clip(img, 0, 255).astype(np.uint8)
+
+
+def make_subject_archive(content: Path, n: int, metadata: bool = True) -> list[str]:
+    """n images of the four SUBJECTS, with a metadata.csv whose titles and descriptions name them
+    ("Red disc no. 7", "A red circle painted on black") amid words every image shares."""
+    from PIL import Image
+
+    root = content / "archive"
+    root.mkdir(parents=True, exist_ok=True)
+    ids = []
+    for i in range(n):
+        rel = f"s{i:04d}.png"
+        Image.fromarray(subject_image(i)).save(root / rel)
+        ids.append(rel)
+    if metadata:
+        shapes = {"disc": "circle", "stripes": "bands", "checkerboard": "squares", "rings": "circles"}
+        with open(root / "metadata.csv", "w", newline="", encoding="utf-8") as fh:
+            w = csv.writer(fh)
+            w.writerow(["file", "title", "description", "creator"])
+            for i, rel in enumerate(ids):
+                colour, shape, _ = SUBJECTS[i % len(SUBJECTS)]
+                w.writerow([rel, f"{colour.title()} {shape} no. {i}",
+                            f"A {colour} {shapes[shape]} pattern, printed in the studio", f"Maker {i % 3}"])
+    return ids

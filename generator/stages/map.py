@@ -25,8 +25,8 @@ from ..archive.clusters import (
     CLUSTERS_VERSION,
     REGIONS_VERSION,
     cluster_map,
+    cluster_samples,
     item_labels,
-    name_clusters,
     region_assignments,
     region_levels,
     regions_manifest,
@@ -37,8 +37,10 @@ from ..archive.lattice import find_date_column, parse_year
 from ..archive.layout_base import NAMESPACE as LAYOUT
 from ..archive.layout_base import LayoutBase, compute_base, project
 from ..archive.mapdata import MapResult
+from ..archive.naming import NAMESPACE as NAMES
+from ..archive.naming import NAMING_VERSION, MapNames, archive_names
 from ..archive.neighbours import NEIGHBOURS_VERSION, all_neighbours
-from ..archive.records import FrameRef, archive_layer, frame_layer
+from ..archive.records import FrameRef, archive_layer, frame_layer, img_rel
 from ..archive.scatter import LAYOUT_VERSION
 from ..cache import hash_parts
 from ..config import as_dict
@@ -57,7 +59,8 @@ STAGE = StageInfo("map", "the archive (and the films' keyframes) as a zoomable m
                   section="map", namespaces=((THUMB_STAGE, THUMB_VERSION), (EMBED_STAGE, STORE_VERSION),
                                              (LAYOUT, LAYOUT_VERSION), (ARRANGE, ARRANGE_VERSION),
                                              ("map-neighbours", NEIGHBOURS_VERSION), ("map-clusters", CLUSTERS_VERSION),
-                                             ("map-regions", REGIONS_VERSION), (ATLAS_STAGE, ATLAS_VERSION)))
+                                             ("map-regions", REGIONS_VERSION), (ATLAS_STAGE, ATLAS_VERSION),
+                                             (NAMES, NAMING_VERSION)))
 MANIFEST_VERSION = 1  # goes into the map's cache-busting version
 
 
@@ -139,6 +142,15 @@ def run(ctx: StageContext, inp: MapInput) -> MapResult | None:
     ns = cache.namespace("map-regions", REGIONS_VERSION)
     region_assign = ns.cached(ns.key(primary_hash, region_ks, ms.seed),
                               lambda: region_assignments(primary, region_ks, ms.seed))
+    missing = [c for c in ms.name_columns if c.lower() not in {col.lower() for col in inp.columns}]
+    if missing:
+        reporter.warn(f"[map] name_columns: no column {', '.join(map(repr, missing))} in archive/metadata.csv "
+                      f"(its columns: {', '.join(inp.columns) or 'none'})")
+    names = archive_names(cache, [item.metadata for item, _ in good], inp.columns, ms.name_columns, assign,
+                          region_assign, top_idx, top_p)
+    # [index, image] of the pictures the list view shows per cluster (no title: they are decorative there,
+    # and the manifest carries no metadata text)
+    shown = [[[i, img_rel(good[i][1])] for i in members] for members in cluster_samples(assign, primary)]
 
     # 5. atlas pages and the layers
     levels = [AtlasLevel(c) for c in LEVELS]
@@ -151,8 +163,8 @@ def run(ctx: StageContext, inp: MapInput) -> MapResult | None:
         frame_atlas = {lv.cell: build_pages(lv, frame_keys, file_cells([th.cell for _, th in frames]), cache,
                                             reporter, desc="frame atlas") for lv in levels}
         layers["frames"] = frame_layer(frames, at.frame_positions, at.frame_near, frame_atlas)  # type: ignore[arg-type]
-    manifest = _manifest(ctx, inp, base, at, layouts, item_keys, frame_keys, identity, top_idx, top_p, labels,
-                         assign, region_assign, region_ks, nb)
+    manifest = _manifest(ctx, inp, base, at, layouts, item_keys, frame_keys, identity, labels, assign,
+                         region_assign, region_ks, nb, names, shown)
     scores = ", ".join(f"{resolve('layout', s).label} {v:.2f}" for s, v in base.scores.items())
     reporter.info(f"map: {n} images, {len(manifest['clusters'])} clusters, neighbourhood preservation@10: {scores}")
     return MapResult(archive=readable, layers=layers, levels=levels,
@@ -160,12 +172,13 @@ def run(ctx: StageContext, inp: MapInput) -> MapResult | None:
 
 
 def _manifest(ctx: StageContext, inp: MapInput, base: LayoutBase, at: Arrangement, layouts: list[str],
-              item_keys: list[str], frame_keys: list[str], identity: str, top_idx: np.ndarray, top_p: np.ndarray,
-              labels: np.ndarray, assign: np.ndarray, region_assign: np.ndarray, region_ks: list[int],
-              nb: np.ndarray) -> dict[str, Any]:
+              item_keys: list[str], frame_keys: list[str], identity: str, labels: np.ndarray, assign: np.ndarray,
+              region_assign: np.ndarray, region_ks: list[int], nb: np.ndarray, named: MapNames,
+              shown: list[list[list[Any]]]) -> dict[str, Any]:
+    """``named``: the clusters' and regions' names; ``shown``: per cluster [index, image] of the pictures
+    the list view shows for it."""
     ms = ctx.settings.map
     names = class_names()
-    cluster_names = name_clusters(assign, top_idx, top_p)
     label_counts = np.bincount(labels[labels != 65535].astype(np.int64), minlength=1000)
     default = ms.layout if ms.layout in at.positions else layouts[0]
     return {
@@ -177,11 +190,14 @@ def _manifest(ctx: StageContext, inp: MapInput, base: LayoutBase, at: Arrangemen
                      "score": base.scores.get(l), "axis": at.axis.get(l, [])} for l in layouts],
         "default_layout": default,
         "layers": {},  # filled by the render stage, which writes the layers' files
-        "clusters": [{"id": c, "name": cluster_names[c], "size": int((assign == c).sum()),
+        "clusters": [{"id": c, "name": name.name, "words": list(name.words), "source": name.source,
+                      "size": int((assign == c).sum()),
                       "at": {l: [round(float(v), 5) for v in np.median(at.positions[l][assign == c], 0)]
-                             for l in layouts}}
-                     for c in range(len(cluster_names))],
-        "regions": regions_manifest(region_assign, region_ks, top_idx, top_p, {l: at.positions[l] for l in layouts}),
+                             for l in layouts}, "show": shown[c]}
+                     for c, name in enumerate(named.clusters)],
+        "name_columns": named.columns,
+        "regions": regions_manifest(region_assign, region_ks, np.zeros((0, 0)), np.zeros((0, 0)),
+                                    {l: at.positions[l] for l in layouts}, names=named.regions),
         "labels": [[int(c), names[int(c)], int(label_counts[c])] for c in np.argsort(-label_counts, kind="stable")
                    if label_counts[c] > 0],
         "columns": list(inp.columns),

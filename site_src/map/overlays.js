@@ -35,13 +35,15 @@ export function placeOverlays() {
     const placed = []; // biggest first: a smaller cluster's label yields when it would overlap
     lv.clusters.forEach((c, k) => {
       const node = lv.nodes[k], at = c.at[name];
-      if (!at) { node.hidden = true; return; }
+      if (!at || !c.name) { node.hidden = true; return; } // unnamed: no label rather than a wrong one
       const [sx, sy] = worldToScreen(at[0], at[1]);
       const hw = c.name.length * 3.8 + 8;
       const off = sx < -50 || sx > w + 50 || sy < -20 || sy > h + 20;
-      node.hidden = off || placed.some(([x, y, r]) => Math.abs(x - sx) < r + hw && Math.abs(y - sy) < 22);
+      // nor twice the same name close by (a subject that spans two neighbouring regions)
+      node.hidden = off || placed.some(([x, y, r, name]) => (Math.abs(x - sx) < r + hw && Math.abs(y - sy) < 22)
+        || (name === c.name && Math.hypot(x - sx, y - sy) < 4 * LABEL_PX / 3));
       if (node.hidden) return;
-      placed.push([sx, sy, hw]);
+      placed.push([sx, sy, hw, c.name]);
       node.style.transform = `translate(${sx.toFixed(1)}px, ${sy.toFixed(1)}px) translate(-50%, -50%)`;
     });
   }

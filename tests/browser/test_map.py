@@ -239,3 +239,74 @@ def test_filter_by_a_metadata_column(page, map_site):
     page.select_option("#map-filter-value", index=1)
     page.wait_for_function("document.querySelector('#map-status').textContent.includes('with creator')")
     assert "10 images with creator “Maker 1”" in page.text_content("#map-status")
+
+
+@pytest.fixture(scope="module")
+def named_map_site(tmp_path_factory, serve_dir):
+    """A map of 32 images of four subjects whose titles and descriptions name them (no film)."""
+    import synth
+    from browser.site_fixtures import write_tree
+
+    from generator.archive.embed import register_embedder
+    from generator.archive.scan import scan_archive
+    from generator.cache import Cache
+    from generator.config import Settings
+    from generator.model import SiteModel
+    from generator.reporter import Reporter
+    from generator.site.output import OutputTree
+    from generator.site.render import add_assets
+    from generator.stages.map import build_map
+
+    register_embedder("colour", "synth:ColourEmbedder")
+    tmp = tmp_path_factory.mktemp("named_map_site")
+    content = tmp / "content"
+    synth.make_subject_archive(content, 32)
+    settings = Settings()
+    settings.map.embedder = "colour"
+    settings.map.layouts = ["umap", "grid"]
+    settings.map.umap_epochs = 60
+    reporter = Reporter(quiet=True)
+    site = SiteModel(settings=settings, content_dir=content)
+    site.archive, site.archive_columns = scan_archive(content, reporter)
+    tree = build_map(site, Cache(tmp / "cache"), reporter)
+    out = OutputTree()
+    add_assets(out)
+    out.merge(tree)
+    write_tree(out, tmp / "_site")
+    manifest = json.loads((tmp / "_site" / "map" / "manifest.json").read_text("utf-8"))
+    return serve_dir(tmp / "_site") + "map/", manifest
+
+
+def test_list_view_shows_each_regions_words_and_pictures(page, named_map_site):
+    url, manifest = named_map_site
+    open_map(page, url)
+    labels = page.locator(".map-cluster-label")
+    assert labels.count() >= 2 and all(labels.nth(i).text_content() for i in range(labels.count()))
+    page.click("#map-list-toggle")
+    groups = page.locator("#map-list-clusters details")
+    assert groups.count() == len(manifest["clusters"])
+    subjects = {"red", "disc", "blue", "stripes", "green", "checkerboard", "yellow", "rings", "circle", "bands",
+                "squares", "circles"}
+    for i, c in enumerate(manifest["clusters"]):
+        group = groups.nth(i)
+        assert group.locator(".map-list-name").text_content() == c["name"]
+        words = group.locator(".map-list-words").text_content()
+        assert words == ", ".join(c["words"]) and set(words.casefold().replace(",", " ").split()) & subjects
+        strip = group.locator(".map-list-strip img")
+        assert strip.count() == len(c["show"]) >= 1
+    # every picture of the strips has loaded (they are shown before a region is opened)
+    page.wait_for_function("[...document.querySelectorAll('.map-list-strip img')]"
+                           ".every((im) => im.complete && im.naturalWidth > 0)", timeout=10_000)
+    first = groups.first
+    first.locator("summary").click()
+    items = first.locator("li a")
+    items.first.wait_for()
+    assert items.count() == manifest["clusters"][0]["size"]
+    assert items.first.locator("img").count() == 1 and items.first.locator("span").text_content()
+    page.wait_for_function("[...document.querySelectorAll('#map-list-clusters details[open] li img')]"
+                           ".every((im) => im.complete && im.naturalWidth > 0)", timeout=10_000)
+    assert page.errors == []
+    if AXE.exists():
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("() => axe.run('#map-list', {resultTypes: ['violations']})")
+        assert result["violations"] == [], json.dumps([v["id"] for v in result["violations"]])
