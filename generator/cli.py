@@ -22,10 +22,11 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("_site"), metavar="DIR",
                    help="output folder, replaced atomically on success (default: _site)")
     p.add_argument("--captioner", metavar="NAME",
-                   help="'describe' (offline CNN, default), 'hf:<model id or local path>' or 'trained:<folder>' "
-                        "(made by train-captioner)")
+                   help="'describe' (offline CNN, default), 'hf:<model id or local path>', 'tf:<SavedModel folder>' "
+                        "or 'trained:<folder>' (made by train-captioner; build.py list shows every captioner)")
     p.add_argument("--embedder", metavar="NAME",
-                   help="map embedder: 'efficientnet' (default) or 'hf:<model id or local path>'")
+                   help="map embedder: 'efficientnet' (default), 'hf:<model id or local path>' or "
+                        "'tf:<.keras file or SavedModel folder>'")
     p.add_argument("--layout", metavar="NAME", help="map layout shown first: umap, tsne, grid or date")
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], help="where models run (default: cpu)")
     p.add_argument("--max-height", type=int, metavar="PX",

