@@ -27,6 +27,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--embedder", metavar="NAME",
                    help="map embedder: 'efficientnet' (default), 'hf:<model id or local path>' or "
                         "'tf:<.keras file or SavedModel folder>'")
+    p.add_argument("--voice", metavar="SPEC",
+                   help="voice of narrated films ([narration] voice): 'piper' (offline en_US voice, default), "
+                        "'piper:<voice.onnx>' or 'espeak-ng[:<voice>]'")
     p.add_argument("--layout", metavar="NAME", help="map layout shown first: umap, tsne, grid or date")
     p.add_argument("--device", choices=["cpu", "cuda", "auto"], help="where models run (default: cpu)")
     p.add_argument("--max-height", type=int, metavar="PX",
@@ -70,8 +73,8 @@ def make_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train-captioner", help="train a captioner of your own on COCO captions or the archive",
                        description=DESCRIPTION)
     add_arguments(t)
-    sub.add_parser("list", help="list the build's stages and every captioner, embedder, layout and executor",
-                   description="List the stages of a build in order, and every registered captioner, embedder, "
+    sub.add_parser("list", help="list the build's stages and every captioner, embedder, layout, voice and executor",
+                   description="List the stages of a build in order, and every registered captioner, embedder, voice, "
                                "layout and executor, with why an entry cannot run on this machine.")
     return parser
 

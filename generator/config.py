@@ -69,6 +69,18 @@ class SubtitleSettings:
 
 
 @dataclass
+class NarrationSettings:
+    films: list[str] = field(default_factory=list)  # slugs of the films the machine reads aloud; ["*"]: every film.
+    # A film's front matter `narration: true` / `false` wins over this list.
+    voice: str = "piper"  # "piper" (offline en_US voice "joe"), "piper:<path/to/voice.onnx>", "espeak-ng[:<voice>]"
+    max_rate: float = 1.35  # a sentence longer than its cue is spoken up to this much faster than the voice's own pace
+    extend: bool = True  # then it may run on into the silence before the next cue; then it is shortened
+    duck: float = 0.3  # the film's own sound at this volume (0-1) while the machine speaks (player and described MP4)
+    described: bool = True  # also make <slug>-described.mp4: the web rendition with the narration mixed in
+    bitrate: str = "64k"  # AAC bit rate of the narration track (mono)
+
+
+@dataclass
 class MapSettings:
     embedder: str = "efficientnet"  # "efficientnet" (offline CNN), "hf:<model id or path>", "tf:<.keras or SavedModel>"
     layout: str = "umap"  # default layout shown first: "umap", "tsne", "grid" or "date"
@@ -100,6 +112,7 @@ class YouTubeSettings:
     tags: list[str] = field(default_factory=list)
     caption_name: str = "Machine captions (Electric Speech)"  # name of the caption track
     player: str = "self"  # film page player: "self", "youtube" or "both"
+    upload: str = "original"  # what publish uploads: "original" (the footage) or "described" (narration mixed in)
     token: str = "~/.config/electric-speech/youtube-token.json"  # stored OAuth token (mode 0600)
     client_secret: str = "client_secret.json"  # OAuth client for the first login (in the site folder)
     chunk_size: int = 8 * 1024 * 1024  # bytes per resumable upload request
@@ -126,6 +139,7 @@ class Settings:
     video: VideoSettings = field(default_factory=VideoSettings)
     captions: CaptionSettings = field(default_factory=CaptionSettings)
     subtitles: SubtitleSettings = field(default_factory=SubtitleSettings)
+    narration: NarrationSettings = field(default_factory=NarrationSettings)
     map: MapSettings = field(default_factory=MapSettings)
     youtube: YouTubeSettings = field(default_factory=YouTubeSettings)
     build: BuildSettings = field(default_factory=BuildSettings)
@@ -199,8 +213,9 @@ def _device_ok(device: str) -> bool:
     return device in ("cpu", "cuda", "auto") or (device.startswith("cuda:") and device[5:].isdigit())
 
 
-def _problems(settings: Settings) -> list[str]:
-    """Every inconsistent value of every section, one message each (empty when all is well)."""
+def _problems(settings: Settings, site_dir: Path | None = None) -> list[str]:
+    """Every inconsistent value of every section, one message each (empty when all is well). ``site_dir``:
+    where relative paths in the settings (a voice file) are looked for."""
     from . import registry
 
     k, s, c, m, y = settings.keyframes, settings.subtitles, settings.captions, settings.map, settings.youtube
@@ -229,6 +244,7 @@ def _problems(settings: Settings) -> list[str]:
     need(c.batch_size >= 1, "[captions] batch_size must be at least 1")
     need(c.device in ("cpu", "cuda", "auto"), "[captions] device must be cpu, cuda or auto")
     need(c.num_beams >= 1 and c.max_new_tokens >= 1, "[captions] num_beams and max_new_tokens must be at least 1")
+    out.extend(_narration_problems(settings.narration, site_dir))
     spec("embedder", m.embedder, "map")
     layouts = registry.names("layout")
     unknown = [name for name in m.layouts if name not in layouts]
@@ -244,6 +260,7 @@ def _problems(settings: Settings) -> list[str]:
     need(_device_ok(m.device), "[map] device must be cpu, cuda or auto")
     need(y.privacy in ("private", "unlisted", "public"), "[youtube] privacy must be private, unlisted or public")
     need(y.player in ("self", "youtube", "both"), "[youtube] player must be self, youtube or both")
+    need(y.upload in ("original", "described"), f"[youtube] upload must be original or described, got {y.upload!r}")
     need(y.chunk_size >= UPLOAD_CHUNK_QUANTUM and y.chunk_size % UPLOAD_CHUNK_QUANTUM == 0,
          f"[youtube] chunk_size must be a multiple of {UPLOAD_CHUNK_QUANTUM} (256 KiB), got {y.chunk_size}")
     need(y.max_retries >= 0, "[youtube] max_retries must be 0 or more")
@@ -282,10 +299,41 @@ def _video_problems(v: VideoSettings) -> list[str]:
     return out
 
 
+def _narration_problems(n: NarrationSettings, site_dir: Path | None) -> list[str]:
+    import re
+
+    from . import registry
+
+    out = []
+    if not 1.0 <= n.max_rate <= 3.0:
+        out.append(f"[narration] max_rate must be between 1.0 and 3.0, got {n.max_rate}")
+    if not 0.0 <= n.duck <= 1.0:
+        out.append(f"[narration] duck must be between 0 (silence) and 1 (no ducking), got {n.duck}")
+    if not re.fullmatch(r"\d{2,3}k", n.bitrate):
+        out.append(f"[narration] bitrate must look like '64k', got {n.bitrate!r}")
+    try:
+        registry.resolve("voice", n.voice)
+    except ConfigError as exc:
+        return [*out, f"[narration] {exc.message}"]
+    name, argument = registry.split_spec(n.voice)
+    if name == "piper" and argument:  # a voice file: missing is a mistake in site.toml, found before any work
+        model = Path(argument).expanduser()
+        if not model.is_absolute() and site_dir is not None:
+            model = site_dir / model
+        if not model.is_file():
+            out.append(f"[narration] voice file not found: {model}")
+        elif model.suffix != ".onnx":
+            out.append(f"[narration] a Piper voice is a .onnx file, got {model.name}")
+        elif not Path(str(model) + ".json").is_file():
+            out.append(f"[narration] the voice {model.name} has no config {model.name}.json beside it "
+                       "(a Piper voice comes as a .onnx and a .onnx.json)")
+    return out
+
+
 def validate(settings: Settings, path: Path | None = None) -> None:
     """All of the settings at once, before any work: the first problem is raised, the others listed
     in its message, so one run shows every mistake in site.toml."""
-    problems = _problems(settings)
+    problems = _problems(settings, path.parent if path is not None else None)
     if problems:
         more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})" if len(problems) > 1 else ""
         raise ConfigError(problems[0] + more, path)

@@ -66,6 +66,18 @@ class Rendition:
 
 
 @dataclass(frozen=True)
+class Narration:
+    """A film read aloud by the machine (see generator.stages.narration)."""
+
+    track: Path  # narration.m4a in the cache: the spoken cues alone, as long as the film
+    vtt: str  # WebVTT kind="descriptions": the sentences as spoken, timed as spoken
+    windows: tuple[tuple[float, float], ...]  # when the machine speaks: the film's own sound is ducked then
+    voice: str  # the voice's spec, as the film page names it
+    described: Path | None = None  # described.mp4: the web rendition with the narration mixed in
+    sentences: int = 0
+
+
+@dataclass(frozen=True)
 class Keyframe:
     index: int
     time: float  # presentation time in seconds from the start of the film
@@ -106,6 +118,7 @@ class Film:
     vtt: str = ""
     srt: str = ""
     youtube_id: str = ""  # set once published (issue: publish)
+    narration: Narration | None = None  # set by the narration stage for narrated films
 
     @property
     def url(self) -> str:

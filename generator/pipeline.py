@@ -1,4 +1,5 @@
-"""The build, top to bottom: read -> media -> renditions -> captions -> subtitles -> map -> render -> write.
+"""The build, top to bottom: read -> media -> renditions -> captions -> subtitles -> narration -> map -> render
+-> write.
 
 Each stage is a module of :mod:`generator.stages` with typed inputs and outputs, its own settings
 section and cache namespaces (``build.py list`` shows them). Everything is gathered and rendered in
@@ -17,7 +18,19 @@ from .errors import StrictModeError
 from .model import SiteModel
 from .reporter import Reporter, Timer
 from .site.render import RenderStats
-from .stages import BuildOptions, StageContext, StageInfo, captions, media, read, render, renditions, subtitles, write
+from .stages import (
+    BuildOptions,
+    StageContext,
+    StageInfo,
+    captions,
+    media,
+    narration,
+    read,
+    render,
+    renditions,
+    subtitles,
+    write,
+)
 
 __all__ = ["BuildOptions", "BuildResult", "BuildStats", "build", "stages"]
 
@@ -27,8 +40,8 @@ def stages() -> tuple[StageInfo, ...]:
     a site has an archive)."""
     from .stages import map as map_stage
 
-    return (read.STAGE, media.STAGE, renditions.STAGE, captions.STAGE, subtitles.STAGE, map_stage.STAGE,
-            render.STAGE, write.STAGE)
+    return (read.STAGE, media.STAGE, renditions.STAGE, captions.STAGE, subtitles.STAGE, narration.STAGE,
+            map_stage.STAGE, render.STAGE, write.STAGE)
 
 
 @dataclass
@@ -66,6 +79,7 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
         films = renditions.run(ctx, films)
         films = captions.run(ctx, films)
         films = subtitles.run(ctx, films)
+        films = narration.run(ctx, films)
         site_map = None
         if options.with_map and content.archive:
             from .stages import map as map_stage

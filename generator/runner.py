@@ -22,6 +22,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         settings.map.embedder = args.embedder
     if args.layout:
         settings.map.layout = args.layout
+    if getattr(args, "voice", None):
+        settings.narration.voice = args.voice
     if args.device:
         settings.captions.device = args.device
         settings.map.device = args.device

@@ -43,6 +43,17 @@ def test_photographs_are_described_in_ordinary_words(demo_build):
     assert "tabby, tabby cat" not in vtt and "_" not in vtt
 
 
+def test_photographs_are_narrated(demo_build):
+    d = demo_build["site"] / "films" / "photographs"
+    assert (d / "photographs-narration.m4a").stat().st_size > 10_000
+    assert (d / "photographs-described.mp4").is_file()
+    parsed = validate_vtt(d / "photographs-descriptions.vtt")
+    assert parsed["errors"] == [] and len(parsed["cues"]) >= 3
+    html = (d / "index.html").read_text()
+    assert 'kind="descriptions"' in html and "Hear the machine" in html
+    assert not (demo_build["site"] / "films" / "clouds" / "clouds-narration.m4a").exists()
+
+
 def test_clouds_are_described_as_sky(demo_build):
     vtt = (demo_build["site"] / "films" / "clouds" / "clouds.vtt").read_text().lower()
     assert "sky" in vtt or "cloud" in vtt
@@ -57,10 +68,11 @@ def test_second_build_does_nothing(demo_copy):
 def test_noop_build_never_loads_a_model(demo_copy):
     code = ("import sys; from generator.cli import main; "
             "rc = main(['--content', sys.argv[1], '--out', sys.argv[2], '-q']);"
-            "print(rc, 'torch' in sys.modules, 'umap' in sys.modules, 'openTSNE' in sys.modules)")
+            "print(rc, 'torch' in sys.modules, 'umap' in sys.modules, 'openTSNE' in sys.modules,"
+            " 'piper' in sys.modules or 'onnxruntime' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code, str(demo_copy / "content"), str(demo_copy / "_site")],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert proc.stdout.split() == ["0", "False", "False", "False"], proc.stderr
+    assert proc.stdout.split() == ["0", "False", "False", "False", "False"], proc.stderr
 
 
 def test_page_edit_rerenders_without_recaptioning(demo_copy):
@@ -87,5 +99,6 @@ def test_caption_setting_change_recaptions_only(demo_copy, demo_build):
     cache = result.stats.cache
     assert cache.get("captions", (0, 0))[1] == demo_build["summary"]["keyframes"]
     for stage, (_, misses) in cache.items():
-        if stage not in ("captions", "markdown"):
+        # the narration speaks again only the sentences the new setting rewrote
+        if stage not in ("captions", "markdown") and not stage.startswith("narration-"):
             assert misses == 0, (stage, cache)

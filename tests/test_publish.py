@@ -227,3 +227,22 @@ def test_bad_chunk_size_is_a_config_error(site):
     site.settings.youtube.chunk_size = 300_000
     run = site.publish(dry_run=True)
     assert isinstance(run.error, ConfigError) and "256 KiB" in str(run.error)
+
+
+def test_upload_described_sends_the_described_rendition(site, fake, tmp_path):
+    from generator.model import Narration
+
+    narrated = site.film("film-0")
+    described = tmp_path / "described.mp4"
+    described.write_bytes(b"described film " * 4000)
+    narrated.narration = Narration(track=tmp_path / "n.m4a", vtt="WEBVTT\n", windows=(), voice="espeak-ng",
+                                   described=described, sentences=1)
+    site.settings.youtube.upload = "described"
+    run = site.publish()
+    assert run.rc == 0, run.text
+    ledger = site.ledger()
+    assert fake.video_bytes[ledger["films"]["film-0"]["video_id"]] == described.read_bytes()
+    other = site.film("film-1")  # not narrated: its footage, said once in the plan
+    assert fake.video_bytes[ledger["films"]["film-1"]["video_id"]] == other.video.read_bytes()
+    assert "no described rendition (it is not narrated): uploading the footage" in run.text
+    assert "film-0-described.mp4" in run.text

@@ -26,25 +26,29 @@ def test_specs_are_checked_with_the_choices_named():
     with pytest.raises(ConfigError, match="takes no argument"):
         registry.resolve("embedder", "efficientnet:big")
     assert registry.resolve("captioner", "hf:Salesforce/blip-image-captioning-base").name == "hf"
+    # an optional argument: the packaged voice alone, or a voice file
+    assert registry.resolve("voice", "piper").name == registry.resolve("voice", "piper:/v/x.onnx").name == "piper"
 
 
 def test_a_new_kind_and_a_missing_dependency(monkeypatch):
     monkeypatch.setattr(registry, "_ENTRIES", dict(registry._ENTRIES))
     monkeypatch.setattr(registry, "KINDS", dict(registry.KINDS))
-    entry = registry.register("voice", "nobody", "generator.does_not_exist:Voice", requires=("no_such_module_xyz",),
-                              install="pip install no-such-module", kind_summary="speaks the cues")
-    assert registry.KINDS["voice"] == "speaks the cues"
+    entry = registry.register("cutter", "nobody", "generator.does_not_exist:Voice", requires=("no_such_module_xyz",),
+                              install="pip install no-such-module", kind_summary="cuts things")
+    assert registry.KINDS["cutter"] == "cuts things"
     assert entry.unavailable() == "no_such_module_xyz not installed (pip install no-such-module)"
     with pytest.raises(MissingDependency, match="pip install no-such-module"):
-        registry.create("voice", "nobody")
+        registry.create("cutter", "nobody")
 
 
 def test_list_shows_stages_and_every_kind(capsys):
     assert main(["list"]) == 0
     out = capsys.readouterr().out
     stages = [line.split()[0] for line in out.split("\n\n")[0].splitlines()[1:]]
-    assert stages == ["read", "media", "renditions", "captions", "subtitles", "map", "render", "write"]
+    assert stages == ["read", "media", "renditions", "captions", "subtitles", "narration", "map", "render", "write"]
     assert "captions v1" in out and "map-layout v" in out and "[map]" in out
-    for kind in ("captioners:", "embedders:", "layouts:"):
+    assert "[narration]" in out and "narration-speech v1" in out
+    assert "piper[:<path to a .onnx voice>]" in out and "espeak-ng[:<espeak-ng voice>]" in out
+    for kind in ("captioners:", "embedders:", "layouts:", "voices:"):
         assert kind in out
     assert "describe" in out and "hf:<model id or path>" in out and "available" in out

@@ -48,6 +48,11 @@ class FilmPlan:
     actions: list[Action] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # things the user should know (not errors)
     missing_id: str = ""  # the ledger's video for this film, which is no longer on YouTube
+    video: Path | None = None  # the file to upload (see upload_file); None: the footage
+
+    @property
+    def video_path(self) -> Path:
+        return self.video or self.film.video
 
     @property
     def snippet_sha256(self) -> str:
@@ -127,12 +132,26 @@ def check_action(ids: int, missing: dict[str, str] | None) -> Action | None:
     return Action(CHECK, detail, ["videos.list"] * list_calls(ids))
 
 
+def upload_file(film: Film, settings: Settings) -> tuple[Path, str]:
+    """The file ``[youtube] upload`` asks for, and a note when it cannot be had: "original" is the footage
+    itself (its best quality); "described" the described rendition (the narration mixed in), made by the
+    narration stage for narrated films, and the footage for the others."""
+    if settings.youtube.upload != "described":
+        return film.video, ""
+    described = film.narration.described if film.narration is not None else None
+    if described is None or not described.is_file():
+        why = "it is not narrated" if film.narration is None else "[narration] described is off"
+        return film.video, f"no described rendition ({why}): uploading the footage"
+    return described, ""
+
+
 def plan_film(film: Film, rec: FilmRecord, ledger: Ledger, settings: Settings, *,
               playlist_known: bool, replace_changed_video: bool, missing_id: str = "",
               reupload_missing: bool = False) -> FilmPlan:
-    sha, size = video_sha256(film.video, ledger)
+    video, note = upload_file(film, settings)
+    sha, size = video_sha256(video, ledger)
     fp = FilmPlan(film, sha, size, video_snippet(film, settings), video_status(settings),
-                  caption_payload(film, settings), missing_id=missing_id)
+                  caption_payload(film, settings), missing_id=missing_id, video=video)
     playlist = settings.youtube.playlist.strip()
     if missing_id and not reupload_missing:
         # nothing else: updating the metadata or captions of a deleted video can only fail
@@ -143,7 +162,9 @@ def plan_film(film: Film, rec: FilmRecord, ledger: Ledger, settings: Settings, *
     new_video = not rec.video_id or bool(missing_id) or (changed_video and replace_changed_video)
 
     if new_video:
-        name = film.video.name
+        name = film.video.name if video == film.video else f"{film.slug}-described.mp4"
+        if note:  # said when it matters: when a file is about to be uploaded
+            fp.notes.append(note)
         if missing_id:
             fp.notes.append(f"video {missing_id} is no longer on YouTube: uploading the film again "
                             "(--reupload-missing)")

@@ -176,7 +176,7 @@ class Publisher:
         update = self.progress(f"{fp.film.slug}", fp.video_size)
         try:
             resource = self.client.upload_video(
-                fp.film.video, {"snippet": fp.snippet, "status": fp.status}, video_mimetype(fp.film.video.suffix),
+                fp.video_path, {"snippet": fp.snippet, "status": fp.status}, video_mimetype(fp.video_path.suffix),
                 self.settings.youtube.chunk_size, resume=resume, on_session=on_session, on_progress=update)
         except SessionGone as exc:
             return self._give_up_session(fp, rec, current, str(exc))

@@ -194,7 +194,7 @@ class SiteRenderer:
 
     def film_views(self) -> list[FilmView]:
         vs = FilmViewSettings(self.language, self.base_url, self.captioner, self.site.settings.youtube.player,
-                              self.site.settings.video.publish_original)
+                              self.site.settings.video.publish_original, self.site.settings.narration.duck)
         return [film_view(f, vs, self.out.add_file) for f in self.site.films]
 
     def render_film(self, view: FilmView) -> None:
@@ -213,6 +213,11 @@ class SiteRenderer:
             self.out.add_text(prefix + view.vtt_name, film.vtt)
         if film.srt:
             self.out.add_text(prefix + view.srt_name, film.srt)
+        if film.narration is not None:
+            self.out.add_file(prefix + view.narration_name, film.narration.track)
+            self.out.add_text(prefix + view.descriptions_name, film.narration.vtt)
+            if film.narration.described is not None:
+                self.out.add_file(prefix + view.described_name, film.narration.described)
         rel = prefix + "index.html"
         og_image = f"{self.base_url}/{view.url}{view.poster}" if self.base_url and view.poster else ""
         self.page("film.html", rel, "film:" + film.slug, dict(

@@ -146,6 +146,12 @@ class FilmView:
     mode: str = "self"  # "self", "youtube" or "both"
     youtube_id: str = ""
     youtube_embed: str = ""
+    narration_name: str = ""  # "" when the film is not narrated: <slug>-narration.m4a
+    descriptions_name: str = ""  # <slug>-descriptions.vtt (WebVTT kind="descriptions")
+    described_name: str = ""  # <slug>-described.mp4, "" when not made
+    narration_windows: str = ""  # JSON [[start, end], ...]: when the machine speaks (the film's sound is ducked)
+    narration_duck: float = 1.0
+    narration_voice: str = ""
 
     @property
     def duration_label(self) -> str:
@@ -192,6 +198,7 @@ class FilmViewSettings:
     captioner: str
     player: str  # [youtube] player
     publish_original: bool = False  # [video] publish_original
+    duck: float = 1.0  # [narration] duck
 
 
 def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], None]) -> FilmView:
@@ -252,6 +259,9 @@ def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], 
         facts.append(Fact("Keyframes", f"{len(keyframes)} ({cuts} at shot changes)"))
     facts.append(Fact("Machine captions", str(len(film.cues))))
     facts.append(Fact("Captioner", vs.captioner))
+    narration = film.narration
+    if narration is not None:
+        facts.append(Fact("Narration", f"{narration.sentences} sentences spoken by {narration.voice}"))
 
     embed = ""
     if film.youtube_id:
@@ -270,4 +280,17 @@ def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], 
         vtt_name=f"{film.slug}.vtt" if film.vtt else "",
         srt_name=f"{film.slug}.srt" if film.srt else "", poster=poster, image_w=w, image_h=h, duration=duration,
         cues=cues, facts=facts, mode=mode, youtube_id=film.youtube_id, youtube_embed=embed,
+        **_narration_fields(film, vs.duck),
     )
+
+
+def _narration_fields(film: Film, duck: float) -> dict[str, Any]:
+    n = film.narration
+    if n is None:
+        return {}
+    import json
+
+    return {"narration_name": f"{film.slug}-narration.m4a", "descriptions_name": f"{film.slug}-descriptions.vtt",
+            "described_name": f"{film.slug}-described.mp4" if n.described is not None else "",
+            "narration_windows": json.dumps([[round(a, 3), round(b, 3)] for a, b in n.windows], separators=(",", ":")),
+            "narration_duck": duck, "narration_voice": n.voice}
