@@ -22,8 +22,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, default=Path("_site"), metavar="DIR",
                    help="output folder, replaced atomically on success (default: _site)")
     p.add_argument("--captioner", metavar="NAME",
-                   help="'describe' (offline CNN, default), 'hf:<model id or local path>', 'tf:<SavedModel folder>' "
-                        "or 'trained:<folder>' (made by train-captioner; build.py list shows every captioner)")
+                   help="'describe' (offline CNN, default), 'archive' (the curators' descriptions of the nearest "
+                        "archive images), 'hf:<model id or local path>', 'tf:<SavedModel folder>' or "
+                        "'trained:<folder>' (made by train-captioner); a film's front matter `captions:` wins")
     p.add_argument("--embedder", metavar="NAME",
                    help="map embedder: 'efficientnet' (default), 'hf:<model id or local path>' or "
                         "'tf:<.keras file or SavedModel folder>'")

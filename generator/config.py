@@ -47,7 +47,7 @@ class VideoSettings:
 
 @dataclass
 class CaptionSettings:
-    captioner: str = "describe"  # "describe" (offline CNN), "hf:<model id or local path>", "tf:<SavedModel folder>"
+    captioner: str = "describe"  # "describe", "archive", "trained:<dir>", "hf:<model>", "tf:<SavedModel dir>"
     device: str = "cpu"  # "cpu", "cuda" or "auto"
     batch_size: int = 8
     num_beams: int = 3  # beam search width for neural captioners
@@ -57,6 +57,10 @@ class CaptionSettings:
     repetition_penalty: float = 1.0  # neural captioners: > 1 discourages repeated words (1 = off)
     min_confidence: float = 0.15  # describe: below this the sentence hedges ("something like ...")
     faces: bool = True  # describe: find faces with dlib's HOG detector when dlib is installed (pip install dlib-bin)
+    reading: str = "literal"  # describe, frames of sky: "literal" (the sky's colour and light) or "pareidolia"
+    # (the ImageNet classes the network sees in the clouds' shapes, with its doubt)
+    archive_column: str = "description"  # archive: the metadata.csv column with the curators' descriptions
+    archive_neighbours: int = 5  # archive: nearest archive images whose descriptions compete for each keyframe
 
 
 @dataclass
@@ -206,6 +210,7 @@ def load_settings(site_dir: Path) -> Settings:
     return settings
 
 
+READINGS = ("literal", "pareidolia")  # [captions] reading
 UPLOAD_CHUNK_QUANTUM = 256 * 1024  # YouTube's resumable uploads take chunks in multiples of 256 KiB
 
 
@@ -244,6 +249,9 @@ def _problems(settings: Settings, site_dir: Path | None = None) -> list[str]:
     need(c.batch_size >= 1, "[captions] batch_size must be at least 1")
     need(c.device in ("cpu", "cuda", "auto"), "[captions] device must be cpu, cuda or auto")
     need(c.num_beams >= 1 and c.max_new_tokens >= 1, "[captions] num_beams and max_new_tokens must be at least 1")
+    need(c.reading in READINGS, f"[captions] reading must be {' or '.join(READINGS)}, got {c.reading!r}")
+    need(bool(c.archive_column.strip()), "[captions] archive_column must name a metadata.csv column")
+    need(1 <= c.archive_neighbours <= 100, "[captions] archive_neighbours must be between 1 and 100")
     out.extend(_narration_problems(settings.narration, site_dir))
     spec("embedder", m.embedder, "map")
     layouts = registry.names("layout")
@@ -337,6 +345,25 @@ def validate(settings: Settings, path: Path | None = None) -> None:
     if problems:
         more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})" if len(problems) > 1 else ""
         raise ConfigError(problems[0] + more, path)
+
+
+def caption_problems(captions: CaptionSettings) -> list[str]:
+    """The problems of one ``[captions]`` section (a film's own, with its front matter laid over the site's)."""
+    return [p for p in _problems(dataclasses.replace(Settings(), captions=captions)) if p.startswith("[captions]")]
+
+
+def override(section: Any, data: dict[str, Any], name: str, path: Path) -> Any:
+    """A copy of a settings section with ``data`` laid over it, each value checked as in site.toml (a film's
+    front matter ``captions:`` over ``[captions]``); ConfigError naming ``path`` for an unknown key or a value
+    of the wrong type."""
+    hints = get_type_hints(type(section))
+    known = {f.name for f in dataclasses.fields(section)}
+    changes = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"unknown setting {name}: {key} (known: {', '.join(sorted(known))})", path)
+        changes[key] = _coerce(value, hints[key], f"{name}: {key}", path)
+    return dataclasses.replace(section, **changes)
 
 
 def as_dict(obj: Any) -> dict[str, Any]:

@@ -421,15 +421,70 @@ def save_small_jpeg(image: Image.Image, out: Path, max_side: int = ARCHIVE_MAX_S
         side = int(side * 0.85)
 
 
+# The curators' descriptions: what a visitor would be told the picture shows, in plain words. The `archive`
+# captioner speaks from them (see generator/captions/archive.py); some keep the catalogue habits ("Photograph
+# of", a note in parentheses, a second sentence) that its rewriting removes.
+DESCRIPTIONS = {
+    "photographs/chelsea.jpg": "Chelsea, a tabby cat with green eyes, looks straight at the camera. "
+                               "Her whiskers catch the light from a window.",
+    "photographs/coffee.jpg": "A cup of espresso on a red saucer, a spoon beside it, on a wooden table.",
+    "photographs/rocket.jpg": "A Falcon 9 rocket on its launch pad at dusk, lit by floodlights between "
+                              "lightning towers.",
+    "photographs/astronaut.jpg": "Astronaut Eileen Collins in an orange launch suit, her helmet beside her and "
+                                 "a model space shuttle behind. Official NASA portrait.",
+    "photographs/camera.jpg": "Black and white photograph of a man in a dark coat filming with a camera on a "
+                              "tripod, on a lawn with buildings beyond.",
+    "photographs/clock.jpg": "A wall clock blurred by motion, its face a pale smear on a grey wall.",
+    "photographs/coins.jpg": "Photograph of twenty-four Greek coins from Pompeii, laid out in four rows on black.",
+    "photographs/hubble-deep-field.jpg": "Thousands of distant galaxies scattered across black space "
+                                         "(Hubble eXtreme Deep Field).",
+    "photographs/immunohistochemistry.jpg": "Colonic glands in a thin slice of tissue, stained brown among pale "
+                                            "blue cells (immunohistochemistry).",
+    "photographs/retina.jpg": "The back of a human eye: an orange-red retina threaded with blood vessels.",
+    "photographs/grass.jpg": "Dry grass seen from above, a tangle of grey blades.",
+    "photographs/gravel.jpg": "Gravel seen from above, thousands of small grey stones.",
+    "photographs/brick.jpg": "A brick pavement laid in long rows, seen at an angle.",
+    "photographs/horse.jpg": "The black silhouette of a horse standing in profile on white.",
+    "photographs/cell.jpg": "A single cell floating in saline, a bright disc in a grey field.",
+    "photographs/motorcycle.jpg": "A red motorcycle parked in a workshop, shelves of boxes behind it.",
+    "photographs/china.jpg": "A temple with tiered roofs above a lake, seen over treetops on a hazy day.",
+    "photographs/flower.jpg": "An orange dahlia in full bloom against dark green leaves.",
+    "details/cat-face.jpg": "Chelsea's face close up: green eyes, striped fur and a pink nose.",
+    "details/cup.jpg": "A cup of espresso seen from above, crema on top and a spoon on the saucer.",
+    "details/rocket-plume.jpg": "The white body of a Falcon 9 rocket on its launch pad, floodlights glaring at dusk.",
+    "details/astronaut-face.jpg": "The face of astronaut Eileen Collins, smiling, in the collar of her suit.",
+    "details/temple-roof.jpg": "The tiered roofs of a temple, red and green under a pale sky.",
+    "details/flower-centre.jpg": "The heart of an orange dahlia, its petals curled into little cups.",
+    "details/galaxy.jpg": "Small glowing galaxies, red, white and blue, in black space.",
+    "details/wheel.jpg": "The back wheel of a red motorcycle on a concrete floor.",
+    "skies/sky-1a.jpg": "White clouds drifting in a blue summer sky.",
+    "skies/sky-1b.jpg": "A large white cloud in a blue sky, smaller ones drifting below it.",
+    "skies/sky-2a.jpg": "A storm front: heavy grey clouds over a dark horizon.",
+    "skies/sky-2b.jpg": "Dark grey storm clouds filling the sky.",
+    "skies/sky-3a.jpg": "Clouds lit orange by the setting sun, in a sky turning violet.",
+    "skies/sky-3b.jpg": "A sunset sky, its clouds glowing pink and orange.",
+    "skies/sky-4a.jpg": "Pale streaks of cloud in a deep blue night sky.",
+    "skies/field-blue-hour.jpg": "A colour field in navy and black, divided by a hazy violet band.",
+    "skies/field-sodium.jpg": "A colour field in orange and rust red, divided by a band of yellow light.",
+    "skies/field-overcast.jpg": "A colour field in pale and dark grey, like an overcast sky.",
+}
+
+
+def write_metadata(root: Path, images: tuple[ArchiveImage, ...] = ARCHIVE) -> None:
+    """archive/metadata.csv: a row per titled image (untitled ones stay unlisted: the map must cope)."""
+    with open(root / "metadata.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["file", "title", "creator", "date", "medium", "description"])
+        for item in images:
+            if item.title:
+                writer.writerow([item.file, item.title, item.creator, item.date, item.medium,
+                                 DESCRIPTIONS.get(item.file, "")])
+
+
 def make_archive(root: Path, images: tuple[ArchiveImage, ...] = ARCHIVE) -> None:
     for item in images:
         save_small_jpeg(item.make(), root / item.file)
-    with open(root / "metadata.csv", "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["file", "title", "creator", "date", "medium"])
-        for item in images:
-            if item.title:
-                writer.writerow([item.file, item.title, item.creator, item.date, item.medium])
+    write_metadata(root, images)
 
 
 # ------------------------------------------------------------------------------------------------

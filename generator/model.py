@@ -114,6 +114,7 @@ class Film:
     rendition: Rendition | None = None  # None: published as it is (a build without the renditions stage)
     keyframes: list[Keyframe] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)  # one per keyframe
+    captioner: str = ""  # what wrote them ("describe", "archive"; a film's front matter may choose its own)
     cues: list[Cue] = field(default_factory=list)
     vtt: str = ""
     srt: str = ""

@@ -77,7 +77,7 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
         content = read.run(ctx)
         films = media.run(ctx, content.films)
         films = renditions.run(ctx, films)
-        films = captions.run(ctx, films)
+        films = captions.run(ctx, films, content.archive, content.archive_columns)
         films = subtitles.run(ctx, films)
         films = narration.run(ctx, films)
         site_map = None

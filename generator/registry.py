@@ -41,6 +41,8 @@ class Entry:
     label: str = ""  # display name ("UMAP")
     family: str = ""  # a kind's own grouping (layouts: "scatter" or "arrangement")
     identity: str = ""  # "module:function" giving (spec, settings) -> identity without creating the part
+    check: str = ""  # "module:function" (spec, settings, *site) raising a one-line error when the part cannot
+    # work with this site (a captioner needing a metadata column): run while the site is read, before any work
 
     @property
     def spec(self) -> str:
@@ -66,6 +68,12 @@ class Entry:
         module_name, _, attr = self.identity.partition(":")
         value: str = getattr(importlib.import_module(module_name), attr)(spec, settings)
         return value
+
+    def check_site(self, spec: str, settings: Any, *site: Any) -> None:
+        """Run the part's light ``check`` function, if it has one (it raises ElectricSpeechError)."""
+        if self.check:
+            module_name, _, attr = self.check.partition(":")
+            getattr(importlib.import_module(module_name), attr)(spec, settings, *site)
 
     def load(self) -> Any:
         """The implementation (class or function). Backends import their heavy packages only when they
@@ -137,6 +145,10 @@ register("captioner", "describe", "generator.captions.describe:DescribeCaptioner
 register("captioner", "hf", "generator.captions.hf:HFCaptioner", requires=_HF, install=_HF_INSTALL,
          argument="model id or path",
          summary="a transformers image-to-text model (BLIP, GIT, any VisionEncoderDecoder)")
+register("captioner", "archive", "generator.captions.archive:ArchiveCaptioner", requires=_CNN, install=_CNN_INSTALL,
+         check="generator.captions.archive_check:check_archive",
+         summary="offline: the curators' descriptions of the nearest archive images, chosen by consensus "
+                 "([captions] archive_column)")
 register("captioner", "trained", "generator.captions.trained:TrainedCaptioner", requires=_CNN,
          install=_CNN_INSTALL, argument="folder made by build.py train-captioner",
          summary="a captioner of your own: EfficientNet-Lite0 features and a decoder trained on your captions")

@@ -10,11 +10,33 @@ from the cache never imports torch.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import registry
-from ..config import CaptionSettings
+from ..config import CaptionSettings, MapSettings
+
+if TYPE_CHECKING:
+    from ..cache import Cache
+    from ..executors.base import Executor
+    from ..model import ArchiveItem
+    from ..reporter import Reporter
+
+
+@dataclass
+class CaptionSite:
+    """The site a captioner may read besides the pictures (its archive and the curators' metadata), with the
+    build's cache, reporter and executor. Given to captioners that set ``uses_site``."""
+
+    content_dir: Path
+    cache: Cache
+    reporter: Reporter
+    map_settings: MapSettings  # the archive's embedder, as the map uses it
+    executor: Callable[[], Executor]  # the build's executor, created on first use
+    archive: list[ArchiveItem] = field(default_factory=list)
+    columns: list[str] = field(default_factory=list)  # metadata.csv columns besides `file`
 
 
 class Captioner(ABC):
@@ -22,6 +44,13 @@ class Captioner(ABC):
 
     #: bump when a backend's output for the same model and settings changes
     version: int = 1
+    #: True when the sentences depend on the site as well as the picture (the archive's descriptions): the
+    #: captions stage calls :meth:`bind` before :meth:`identity`, which then covers what it read there
+    uses_site: bool = False
+    #: True when :meth:`caption` must run in the build's own process: the stage calls it directly, with every
+    #: missing keyframe at once, instead of handing batches to the executor (such a captioner sends its own
+    #: heavy work, e.g. embeddings, through ``site.executor()``)
+    local_only: bool = False
 
     def __init__(self, spec: str, settings: CaptionSettings) -> None:
         self.spec = spec
@@ -35,6 +64,9 @@ class Captioner(ABC):
     @abstractmethod
     def caption(self, images: list[Path]) -> list[str]:
         """Sentences for a batch of images, in order."""
+
+    def bind(self, site: CaptionSite) -> None:  # noqa: B027 - only for captioners with uses_site
+        """Read what the sentences depend on from the site (cheaply: no model, no decoding)."""
 
     def close(self) -> None:  # noqa: B027 - optional for backends, so not abstract
         """Free the model (optional)."""

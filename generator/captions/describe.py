@@ -46,6 +46,7 @@ from .base import Captioner
 from .faces import Faces, detection_image, find_faces
 from .faces import available as faces_available
 from .identity import DESCRIBE_VERSION, describe_identity
+from .pareidolia import has_shapes, pareidolia
 from .scene import Scene, colour_phrase, light_phrase, light_words, sky_backdrop
 
 if TYPE_CHECKING:
@@ -168,8 +169,9 @@ def wants_faces(probs: np.ndarray, scene: Scene) -> bool:
 
 
 def describe(probs: np.ndarray, scene: Scene, seed: int, min_confidence: float = 0.15,
-             faces: Faces | None = None) -> str:
-    """One sentence for one picture. ``faces``: what the optional face detector found, if it ran."""
+             faces: Faces | None = None, reading: str = "literal") -> str:
+    """One sentence for one picture. ``faces``: what the optional face detector found, if it ran;
+    ``reading``: "pareidolia" reads cloudy skies for the shapes the network sees in them."""
     rng = random.Random(seed)
     if scene.uniform and scene.sky_colour != "blue":
         return _blank_frame(scene, rng)
@@ -182,6 +184,8 @@ def describe(probs: np.ndarray, scene: Scene, seed: int, min_confidence: float =
         # ImageNet sees birds, kites and sharks in clouds: a sky frame names a thing only when the CNN is
         # very sure, or fairly sure of something that flies
         if not (top.mass >= 0.75 or (in_sky and top.mass >= max(0.35, min_confidence))):
+            if reading == "pareidolia" and has_shapes(scene):
+                return _sentence(pareidolia(probs, scene, rng))
             return _sky(scene, rng)
     if scene.brightness < 0.07 and top.mass < CONFIDENT:
         return _sentence(rng.choice([
@@ -416,7 +420,8 @@ class DescribeCaptioner(Captioner):
                         search = pool.submit(_search_faces, p.frame)
                     done.append((pr, p, search))
             return [describe(pr, p.scene, p.seed, self.settings.min_confidence,
-                             faces.result() if faces is not None else None) for pr, p, faces in done]
+                             faces.result() if faces is not None else None, self.settings.reading)
+                    for pr, p, faces in done]
         finally:
             for f in futures:
                 f.cancel()

@@ -258,7 +258,7 @@ def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], 
         cuts = sum(1 for k in keyframes if k.scene_cut)
         facts.append(Fact("Keyframes", f"{len(keyframes)} ({cuts} at shot changes)"))
     facts.append(Fact("Machine captions", str(len(film.cues))))
-    facts.append(Fact("Captioner", vs.captioner))
+    facts.append(Fact("Captioner", film.captioner or vs.captioner))
     narration = film.narration
     if narration is not None:
         facts.append(Fact("Narration", f"{narration.sentences} sentences spoken by {narration.voice}"))

@@ -34,6 +34,9 @@ def run(ctx: StageContext) -> Content:
             ctx.reporter.info(f"error: {err.oneline()}")
         raise found.errors[-1]
     archive, columns = scan_archive(ctx.content_dir, ctx.reporter)
+    from .captions import check
+
+    check(ctx, found.films, archive, columns)  # each film's caption settings, before any footage is touched
     _attach_youtube_ids(ctx, found.films)
     return Content(films=found.films, pages=found.pages, archive=archive, archive_columns=columns)
 

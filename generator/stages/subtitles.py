@@ -12,8 +12,8 @@ STAGE = StageInfo("subtitles", "captions timed into cues, WebVTT and SRT", secti
 
 
 def run(ctx: StageContext, films: list[Film]) -> list[Film]:
-    note = f"Machine captions by {ctx.settings.captions.captioner} (Electric Speech)"
     for film in films:
+        note = f"Machine captions by {film.captioner or ctx.settings.captions.captioner} (Electric Speech)"
         assert film.info is not None  # the media stage keeps only films it could probe
         items = [TimedText(kf.time, text) for kf, text in zip(film.keyframes, film.captions)]
         film.cues = build_cues(items, film.info.duration, ctx.settings.subtitles)
