@@ -122,7 +122,9 @@ def test_first_build_writes_a_complete_map(archive):
     regions = m["regions"][0]["clusters"]
     assert sum(r["size"] for r in regions) == 40 and [r["size"] for r in regions] == sorted(
         (r["size"] for r in regions), reverse=True)
-    assert all(r["name"] and set(r["at"]) == {"umap", "tsne", "grid", "date"} for r in regions)
+    assert all(set(r["at"]) == {"umap", "tsne", "grid", "date"} for r in regions), regions
+    # a region whose images share no words goes unnamed rather than misnamed; most of these are named
+    assert sum(bool(r["name"]) for r in regions) >= 6, [r["name"] for r in regions]
 
 
 @pytest.mark.parametrize("layout", ["grid", "date"])

@@ -1,6 +1,7 @@
 """Every layout of one build's items and film frames, derived from the layout base and cached as a whole.
 
-From the base's scatter positions: copies of one image fanned out, items numbered along a Z-order curve
+From the base's scatter positions (mosaics: each image sized by the local density and overlaps pushed
+apart, see :mod:`generator.archive.mosaic`): copies of one image fanned out, items numbered along a Z-order curve
 of the first scatter layout (so an atlas page is one small region), each film frame placed beside its
 most similar images in every scatter layout, then the arrangements (grid, timeline) from the registry.
 A rebuild with the same inputs reads all of it back without importing scipy or faiss.
@@ -23,7 +24,7 @@ from .neighbours import neighbours_of
 from .placement import place_new
 
 NAMESPACE = "map-arrange"
-VERSION = 1
+VERSION = 2  # 2: scatter layouts spread into a mosaic, per-item sizes
 FRAME_NEIGHBOURS = 8  # archive images listed beside a film frame, at least
 
 
@@ -36,6 +37,8 @@ class Arrangement:
     frame_positions: dict[str, np.ndarray] = field(default_factory=dict)  # layout -> (m, 2)
     frame_near: np.ndarray | None = None  # (m, k): the nearest items (map order) of each frame
     notes: list[str] = field(default_factory=list)
+    scales: dict[str, np.ndarray] = field(default_factory=dict)  # scatter layout -> (n,) size / sizes[layout]
+    spread: dict[str, dict[str, float]] = field(default_factory=dict)  # scatter layout -> what the push did
 
 
 def arrange(base: LayoutBase, vectors: Callable[[], np.ndarray], rows: np.ndarray, years: Sequence[float | None],
@@ -62,11 +65,16 @@ def _compute(base: LayoutBase, vectors: Callable[[], np.ndarray], rows: np.ndarr
              k: int) -> Arrangement:
     positions = {s: base.positions[s][rows].copy() for s in scatter}
     _separate_duplicates(rows, positions)
+    # the base's scatter layouts are mosaics already (layout_base._make_mosaic): each image's world size
+    world = {s: base.sizes[s][rows].astype(np.float64) if s in base.sizes else None for s in scatter}
     primary = scatter[0]
     order = morton_order(positions[primary])
     positions = {s: P[order] for s, P in positions.items()}
     n = len(order)
-    out = Arrangement(order=order, positions=positions, sizes={s: point_size(P) for s, P in positions.items()})
+    sizes = {s: float(np.median(w)) if w is not None and len(w) else point_size(positions[s]) for s, w in world.items()}
+    out = Arrangement(order=order, positions=positions, sizes=sizes,
+                      scales={s: (w[order] / sizes[s]).astype(np.float32) for s, w in world.items() if w is not None},
+                      spread={s: base.spread[s] for s in scatter if s in base.spread})
     Y = Yf = None
     if frame_vectors is not None:
         Y, Yf = vectors()[rows[order]], frame_vectors()
@@ -111,10 +119,11 @@ def _separate_duplicates(rows: np.ndarray, positions: dict[str, np.ndarray]) -> 
 
 def _to_arrays(a: Arrangement) -> dict[str, np.ndarray]:
     meta = {"sizes": a.sizes, "axis": a.axis, "notes": a.notes, "layouts": list(a.positions),
-            "frames": list(a.frame_positions)}
+            "frames": list(a.frame_positions), "spread": a.spread}
     arrays = {"order": a.order, "meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}
     arrays.update({f"pos_{k}": v for k, v in a.positions.items()})
     arrays.update({f"frame_{k}": v for k, v in a.frame_positions.items()})
+    arrays.update({f"scale_{k}": v for k, v in a.scales.items()})
     if a.frame_near is not None:
         arrays["frame_near"] = a.frame_near
     return arrays
@@ -127,6 +136,7 @@ def _from_arrays(z: dict[str, np.ndarray]) -> Arrangement | None:
                            sizes={k: float(v) for k, v in meta["sizes"].items()},
                            axis={k: [(float(x), str(t)) for x, t in v] for k, v in meta["axis"].items()},
                            frame_positions={k: z[f"frame_{k}"] for k in meta["frames"]},
-                           frame_near=z.get("frame_near"), notes=list(meta["notes"]))
+                           frame_near=z.get("frame_near"), notes=list(meta["notes"]),
+                           scales={k: z[f"scale_{k}"] for k in meta["spread"]}, spread=meta["spread"])
     except (KeyError, ValueError, TypeError):
         return None

@@ -51,8 +51,9 @@ def timeline_arrangement(inp: ArrangeInput) -> Arranged | None:
 def grid_layout(P: np.ndarray) -> tuple[np.ndarray, float]:
     """Assign each point a cell of a near-square grid so that map neighbours stay grid neighbours.
 
-    Recursive balanced bisection: split the points at the median of the longer side's axis in
-    proportion to the cells on each side; small regions are filled row by row. O(n log^2 n)."""
+    Recursive balanced bisection: split the points along the longer side's axis, as many to the first part
+    as it has cells; small regions are filled row by row. The grid has fewer empty cells than a row and
+    they all lie at its top right end: a mosaic without holes. O(n log^2 n)."""
     n = len(P)
     if n == 0:
         return np.zeros((0, 2), np.float32), 1.0
@@ -77,8 +78,10 @@ def grid_layout(P: np.ndarray) -> tuple[np.ndarray, float]:
         size = w if axis == 0 else h
         first = size // 2
         other = h if axis == 0 else w
-        cap1, cap2 = first * other, (size - first) * other
-        n1 = min(cap1, max(m - cap2, round(m * first / size)))
+        cap1 = first * other
+        # the first part is filled completely, so the grid's few empty cells (fewer than a row) all end
+        # up in its last corner rather than as holes inside the mosaic
+        n1 = min(cap1, m)
         order = idx[np.argsort(P[idx, axis], kind="stable")]
         if axis == 0:
             stack.append((order[:n1], x0, y0, first, h))

@@ -42,12 +42,17 @@ class LayoutBase:
     positions: dict[str, np.ndarray]  # scatter layout -> (len(keys), 2)
     scores: dict[str, float] = field(default_factory=dict)
     placed: int = 0  # how many rows were placed into an earlier fit rather than fitted
+    # the mosaic (generator/archive/mosaic.py): positions above are after its push; per layout each
+    # image's world size and what the push did (preservation before and after ...)
+    sizes: dict[str, np.ndarray] = field(default_factory=dict)
+    spread: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def save(self, ns: Namespace) -> None:
-        meta = json.dumps({"scores": self.scores, "placed": self.placed}).encode()
+        meta = json.dumps({"scores": self.scores, "placed": self.placed, "spread": self.spread}).encode()
         ns.put_arrays(self.key, {"keys": np.array(self.keys, dtype="S64"), "mean": self.pca.mean,
                                  "components": self.pca.components, "meta": np.frombuffer(meta, np.uint8),
-                                 **{f"pos_{k}": v for k, v in self.positions.items()}})
+                                 **{f"pos_{k}": v for k, v in self.positions.items()},
+                                 **{f"size_{k}": v for k, v in self.sizes.items()}})
 
     @classmethod
     def load(cls, ns: Namespace, key: str, counted: bool = True) -> LayoutBase | None:
@@ -59,7 +64,9 @@ class LayoutBase:
             return cls(key=key, keys=[k.decode("ascii") for k in z["keys"]],
                        pca=PCAModel(mean=z["mean"], components=z["components"]),
                        positions={f[4:]: v for f, v in z.items() if f.startswith("pos_")},
-                       scores=meta.get("scores", {}), placed=int(meta.get("placed", 0)))
+                       scores=meta.get("scores", {}), placed=int(meta.get("placed", 0)),
+                       sizes={f[5:]: v for f, v in z.items() if f.startswith("size_")},
+                       spread=meta.get("spread", {}))
         except (KeyError, ValueError, UnicodeDecodeError):
             return None
 
@@ -96,7 +103,13 @@ def compute_base(keys: list[str], store: EmbeddingStore, scatter: list[str], ms:
     base = None if relayout else LayoutBase.load(ns, key)
     if base is not None and set(base.keys) == set(keys):
         found = base
-        return found, Vectors(lambda: project(store, found.keys, found.pca))
+        if all(s in found.sizes for s in scatter if s in found.positions):
+            return found, Vectors(lambda: project(store, found.keys, found.pca))
+        # a base cached before the mosaic: made into one once (its UMAP is kept)
+        Y0 = project(store, found.keys, found.pca)
+        _make_mosaic(found, Y0, scatter, params.seed, reporter)
+        found.save(ns)
+        return found, Vectors(lambda: Y0)
     previous = None
     if not relayout:
         pointed = ns.pointer(family)
@@ -105,11 +118,39 @@ def compute_base(keys: list[str], store: EmbeddingStore, scatter: list[str], ms:
     if built is None:
         built = _fit(key, keys, store, scatter, params, reporter)
     base, Y = built
+    _make_mosaic(base, Y, scatter, params.seed, reporter)
     for s in scatter:
         base.scores[s] = round(preservation(Y, base.positions[s], k=10, seed=params.seed), 4)
+        if base.spread.get(s, {}).get("placed"):  # new images joined: the layout as drawn now
+            base.spread[s]["after"] = base.scores[s]
     base.save(ns)
     ns.set_pointer(family, key)
     return base, Vectors(lambda: Y)
+
+
+def _make_mosaic(base: LayoutBase, Y: np.ndarray, scatter: list[str], seed: int, reporter: Reporter) -> None:
+    """Each scatter layout as a mosaic (sizes from density, overlaps pushed apart) where it is not one yet:
+    the whole layout after a fit; after new images joined (``_add_to`` kept the old ones' sizes), only
+    the new ones move and are sized."""
+    from .mosaic import mosaic, spread
+
+    for s in scatter:
+        if s not in base.positions:
+            continue
+        P = base.positions[s]
+        if s in base.sizes and len(base.sizes[s]) == len(P):
+            continue
+        if s in base.sizes and 0 < len(base.sizes[s]) < len(P):
+            old = len(base.sizes[s])
+            fixed = np.arange(len(P)) < old
+            sizes = np.concatenate([base.sizes[s], np.zeros(len(P) - old, np.float32)])
+            sp = spread(P, rounds=20, fixed=fixed, fixed_sizes=sizes)
+            base.positions[s], base.sizes[s] = sp.positions, (sp.scales * sp.size).astype(np.float32)
+            base.spread[s] = {**base.spread.get(s, {}), "placed": len(P) - old}
+            continue
+        reporter.info(f"map: {resolve('layout', s).label} as a mosaic of {len(P)} images")
+        sp, st = mosaic(Y, P, seed=seed)
+        base.positions[s], base.sizes[s], base.spread[s] = sp.positions, (sp.scales * sp.size).astype(np.float32), st
 
 
 def _add_to(previous: LayoutBase, key: str, keys: list[str], store: EmbeddingStore, scatter: list[str],
@@ -124,15 +165,18 @@ def _add_to(previous: LayoutBase, key: str, keys: list[str], store: EmbeddingSto
     kept_rows = np.array([row[k] for k in kept], np.int64)
     Y_kept = project(store, kept, previous.pca)
     Y_new = project(store, new, previous.pca)
-    positions = {}
+    positions, sizes = {}, {}
     for s in scatter:
         P_kept = previous.positions[s][kept_rows]
+        if s in previous.sizes and len(previous.sizes[s]) == len(previous.keys):
+            sizes[s] = previous.sizes[s][kept_rows]  # the kept images keep their places and sizes
         positions[s] = (np.concatenate([P_kept, place_into(s, Y_kept, P_kept, Y_new, params.seed)])
                         if new else P_kept)
     reporter.info(f"map: {len(new)} new image(s) placed into the existing layout, "
                   f"{len(previous.keys) - len(kept)} removed; nothing else moved (--relayout recomputes)")
     base = LayoutBase(key=key, keys=kept + new, pca=previous.pca, positions=positions,
-                      placed=previous.placed + len(new))
+                      placed=previous.placed + len(new), sizes=sizes,
+                      spread={s: dict(v) for s, v in previous.spread.items()})
     return base, (np.concatenate([Y_kept, Y_new]) if new else Y_kept)
 
 

@@ -2,6 +2,8 @@
 
 Layout of ``map/data/<layer>/`` (all little-endian typed arrays, item i at offset i * width):
   pos-<layout>.bin   uint16 x2   position, quantised to the layout's bounds (in the manifest)
+  scale-<layout>.bin uint8       the image's size as a multiple of the layout's size (x64; scatter layouts,
+                                 whose sizes follow the local density)
   color.bin          uint8  x3   mean colour (the zoomed-out point view)
   aspect.bin         uint8  x2   thumbnail width and height as a share of its atlas cell (x255)
   cluster.bin        uint16      cluster id          (archive layer)
@@ -11,6 +13,7 @@ Layout of ``map/data/<layer>/`` (all little-endian typed arrays, item i at offse
   ids/<b>.json       {id: index} for the ids whose FNV-1a hash falls in bucket b (permalinks)
   search/<c>.txt     one line per item, CHUNK items per file: title TAB id TAB other searchable text
   atlas/<cell>/<p>.jpg  texture pages
+  tiles/<layout>/<z>/<x>-<y>.jpg  the overview pyramid of large layers (generator/archive/tiles.py)
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from .atlas import AtlasLevel
 META_SHARD = 256
 SEARCH_CHUNK = 65536
 IDS_PER_BUCKET = 2048
+SCALE_UNIT = 32  # scale-<layout>.bin holds size multiples x32: 1/32 to ~8x the layout's size
 FACET_MAX_VALUES = 1000  # a column with more distinct values (titles, ids) is not offered as a filter
 
 
@@ -47,6 +51,8 @@ class LayerData:
     clusters: np.ndarray | None = None
     labels: np.ndarray | None = None
     facets: list[tuple[str, np.ndarray, list[tuple[str, int]]]] = field(default_factory=list)
+    scales: dict[str, np.ndarray] = field(default_factory=dict)  # layout -> (N,) size multiples
+    tiles: dict[str, Any] = field(default_factory=dict)  # layout -> Pyramid (the overview's tiles)
 
 
 def fnv1a(text: str) -> int:
@@ -101,6 +107,13 @@ def write_layer(tree: Files, prefix: str, layer: LayerData, levels: list[AtlasLe
         data, bounds = quantise(P)
         tree.add_bytes(f"{prefix}pos-{name}.bin", data)
         entry["positions"][name] = {"file": f"pos-{name}.bin", "bounds": bounds}
+        if name in layer.scales:
+            codes = np.clip(np.round(np.asarray(layer.scales[name], np.float64) * SCALE_UNIT), 1, 255)
+            tree.add_bytes(f"{prefix}scale-{name}.bin", codes.astype(np.uint8).tobytes())
+            entry["positions"][name]["scale"] = f"scale-{name}.bin"
+            entry["positions"][name]["scale_unit"] = SCALE_UNIT
+        if name in layer.tiles:
+            entry["positions"][name]["tiles"] = layer.tiles[name].write(tree, f"{prefix}tiles/{name}/")
     tree.add_bytes(f"{prefix}color.bin", np.ascontiguousarray(layer.colors, np.uint8).tobytes())
     tree.add_bytes(f"{prefix}aspect.bin", np.ascontiguousarray(layer.aspect, np.uint8).tobytes())
     if layer.clusters is not None:

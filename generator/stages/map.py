@@ -42,6 +42,7 @@ from ..archive.naming import NAMING_VERSION, MapNames, archive_names
 from ..archive.neighbours import NEIGHBOURS_VERSION, all_neighbours
 from ..archive.records import FrameRef, archive_layer, frame_layer, img_rel
 from ..archive.scatter import LAYOUT_VERSION
+from ..archive.tiles import TILES_STAGE, TILES_VERSION, build_tiles
 from ..cache import hash_parts
 from ..config import as_dict
 from ..model import ArchiveItem, Film
@@ -60,8 +61,8 @@ STAGE = StageInfo("map", "the archive (and the films' keyframes) as a zoomable m
                                              (LAYOUT, LAYOUT_VERSION), (ARRANGE, ARRANGE_VERSION),
                                              ("map-neighbours", NEIGHBOURS_VERSION), ("map-clusters", CLUSTERS_VERSION),
                                              ("map-regions", REGIONS_VERSION), (ATLAS_STAGE, ATLAS_VERSION),
-                                             (NAMES, NAMING_VERSION)))
-MANIFEST_VERSION = 1  # goes into the map's cache-busting version
+                                             (NAMES, NAMING_VERSION), (TILES_STAGE, TILES_VERSION)))
+MANIFEST_VERSION = 2  # goes into the map's cache-busting version
 
 
 @dataclass
@@ -159,6 +160,8 @@ def run(ctx: StageContext, inp: MapInput) -> MapResult | None:
     layouts = [name for name in ms.layouts if name in at.positions]
     layers = {"archive": archive_layer(good, inp.columns, at.positions, nb, top_idx, top_p, labels, assign,
                                        atlas)}  # type: ignore[arg-type]
+    layers["archive"].scales = {name: at.scales[name] for name in layouts if name in at.scales}
+    layers["archive"].tiles = build_tiles(layers["archive"], at.sizes, atlas, levels, item_keys, cache, reporter)
     if frames and at.frame_near is not None:
         frame_atlas = {lv.cell: build_pages(lv, frame_keys, file_cells([th.cell for _, th in frames]), cache,
                                             reporter, desc="frame atlas") for lv in levels}
@@ -167,6 +170,10 @@ def run(ctx: StageContext, inp: MapInput) -> MapResult | None:
                          region_assign, region_ks, nb, names, shown)
     scores = ", ".join(f"{resolve('layout', s).label} {v:.2f}" for s, v in base.scores.items())
     reporter.info(f"map: {n} images, {len(manifest['clusters'])} clusters, neighbourhood preservation@10: {scores}")
+    for name, st in at.spread.items():
+        reporter.info(f"map: {resolve('layout', name).label} as a mosaic (sized by local density, overlaps "
+                      f"pushed apart): preservation@10 {st['before']:.3f} -> {st['after']:.3f}, images "
+                      f"overlapping {st['overlap_before']:.0%} -> {st['overlap_after']:.0%}")
     return MapResult(archive=readable, layers=layers, levels=levels,
                      manifest=manifest, count=n, frames=len(frames), scores=dict(base.scores), layouts=layouts)
 
@@ -187,7 +194,12 @@ def _manifest(ctx: StageContext, inp: MapInput, base: LayoutBase, at: Arrangemen
         "title": ctx.settings.site.title,
         "embedder": identity,
         "layouts": [{"name": l, "label": resolve("layout", l).label, "size": round(float(at.sizes[l]), 6),
-                     "score": base.scores.get(l), "axis": at.axis.get(l, [])} for l in layouts],
+                     # the score shown is that of the positions drawn: after the mosaic's push
+                     "score": at.spread[l]["after"] if l in at.spread else base.scores.get(l),
+                     "spread": at.spread.get(l),
+                     # lattice layouts are a mosaic of square cells: pictures cropped to fill them
+                     "fill": "cover" if resolve("layout", l).family == "arrangement" else "contain",
+                     "axis": at.axis.get(l, [])} for l in layouts],
         "default_layout": default,
         "layers": {},  # filled by the render stage, which writes the layers' files
         "clusters": [{"id": c, "name": name.name, "words": list(name.words), "source": name.source,

@@ -20,7 +20,7 @@ export async function getJSON(url) {
 export function makeLayer(name, entry) {
   return {
     name, entry, count: entry.count, dir: entry.dir,
-    pos: {}, posBuf: {}, color: null, aspect: null, cluster: null, labels: null, facets: {},
+    pos: {}, posBuf: {}, scale: {}, color: null, aspect: null, cluster: null, labels: null, facets: {},
     meta: new Map(), ids: new Map(), search: null, flags: new Uint8Array(entry.count),
     levels: entry.atlas.map((a) => ({ ...a, tex: new Map(), loading: new Set() })),
     grids: {}, buffers: null,
@@ -30,7 +30,9 @@ export async function loadPositions(L, name) {
   if (L.pos[name]) return L.pos[name];
   const info = L.entry.positions[name];
   if (!info) return null;
-  const arr = await getBin(L.dir + info.file, Uint16Array);
+  const [arr, scale] = await Promise.all([getBin(L.dir + info.file, Uint16Array),
+    info.scale ? getBin(L.dir + info.scale, Uint8Array) : null]); // each image's size (density-sized layouts)
+  if (scale) L.scale[name] = scale;
   L.pos[name] = arr;
   if (gl) {
     const b = gl.createBuffer();

@@ -86,8 +86,11 @@ function fillDataTexture(tex, data, comps) {
   gl.activeTexture(gl.TEXTURE0);
 }
 function layerTextures(L, names) {
-  const T = L.dataTex || (L.dataTex = { pos: {}, asp: dataTexture(L.aspect, 2), flag: dataTexture(L.flags, 1) });
-  for (const n of names) if (!T.pos[n]) T.pos[n] = dataTexture(L.pos[n], 2);
+  const T = L.dataTex || (L.dataTex = { pos: {}, sc: {}, asp: dataTexture(L.aspect, 2), flag: dataTexture(L.flags, 1) });
+  for (const n of names) {
+    if (!T.pos[n]) T.pos[n] = dataTexture(L.pos[n], 2);
+    if (!T.sc[n] && L.scale[n]) T.sc[n] = dataTexture(L.scale[n], 1);
+  }
   return T;
 }
 
@@ -166,11 +169,15 @@ export function drawQuads(L, lv, draws, isFrames) {
   gl.useProgram(P_QUADS.p);
   gl.bindVertexArray(vaoBare);
   setCommon(P_QUADS, L, screenCam());
-  gl.uniform1f(P_QUADS.u.uSize, layoutInfo(to).size);
+  gl.uniform2f(P_QUADS.u.uSize, layoutInfo(from).size, layoutInfo(to).size);
+  const unit = (n) => (T.sc[n] ? 1 / (L.entry.positions[n].scale_unit || 32) : 0); // 0: one size for all
+  gl.uniform2f(P_QUADS.u.uScUnit, unit(from), unit(to));
+  gl.uniform1f(P_QUADS.u.uCover, layoutInfo(to).fill === "cover" ? 1 : 0);
   gl.uniform1f(P_QUADS.u.uFrame, isFrames ? 1 : 0);
   gl.uniform1f(P_QUADS.u.uPerRow, lv.per_row);
   gl.uniform1f(P_QUADS.u.uCell, lv.cell);
-  [[P_QUADS.u.uTexS, 0], [P_QUADS.u.uPosA, 1, T.pos[from]], [P_QUADS.u.uPosB, 2, T.pos[to]], [P_QUADS.u.uAsp, 3, T.asp], [P_QUADS.u.uFlag, 4, T.flag]]
+  [[P_QUADS.u.uTexS, 0], [P_QUADS.u.uPosA, 1, T.pos[from]], [P_QUADS.u.uPosB, 2, T.pos[to]], [P_QUADS.u.uAsp, 3, T.asp], [P_QUADS.u.uFlag, 4, T.flag],
+    [P_QUADS.u.uScA, 6, T.sc[from] || T.flag], [P_QUADS.u.uScB, 7, T.sc[to] || T.flag]]
     .forEach(([loc, unit, tex]) => {
       gl.uniform1i(loc, unit);
       if (tex) { gl.activeTexture(gl.TEXTURE0 + unit); gl.bindTexture(gl.TEXTURE_2D, tex); }

@@ -77,6 +77,7 @@ export function drawOverview(band) {
   gl.useProgram(P_BLIT.p);
   const cam = screenCam();
   gl.uniform4fv(P_BLIT.u.uRect, band.rect);
+  gl.uniform4f(P_BLIT.u.uUV, 0, 0, 1, 1);
   gl.uniform3f(P_BLIT.u.uCam, cam.cx, cam.cy, cam.z);
   gl.uniform2f(P_BLIT.u.uVP, cam.w, cam.h);
   gl.uniform1i(P_BLIT.u.uTexS, 0);
@@ -95,6 +96,7 @@ export function warmOverview() { // fill the pictures not yet needed while nobod
   const L = layers.archive;
   clearTimeout(warmTimer);
   if (!gl || !L || L.count <= OVERVIEW_MIN) return;
+  if (L.entry.positions[state.layout] && L.entry.positions[state.layout].tiles) return; // drawn from its tile pyramid
   warmTimer = setTimeout(() => {
     if (state.trans || pointers.size || state.fly || !L.pos[state.layout] || performance.now() - state.lastInput < 300) { warmOverview(); return; }
     overviewBand(L, state.layout); // drops pictures that no longer match

@@ -1,7 +1,9 @@
 /* What a frame draws. The work of a frame is bounded by the screen, not by the archive. Items are culled
  * in blocks of one coarse atlas page (consecutive along the Z-order curve, so each block is one small
- * region); an item is drawn once, as the sharpest thumbnail loaded or else as a point. Zoomed out, a
- * large layer is drawn from its overview picture (overview.js). */
+ * region); an item is drawn once, as the sharpest thumbnail loaded or else as a point. A layer of up to
+ * OVERVIEW_MIN images is drawn as pictures from the first view (the coarse atlas, a mosaic); zoomed out,
+ * a larger one is drawn from its pyramid of mosaic tiles made at build (tiles.js), or, for a layout
+ * without one, from an overview picture of its points (overview.js). */
 import { uploadDecoded, wantPages } from "./atlas.js";
 import { viewRect } from "./camera.js";
 import { boxesOf } from "./data.js";
@@ -9,10 +11,12 @@ import { canvas } from "./dom.js";
 import { drawPoints, drawQuads, gl, pointPx, screenCam, strideFor } from "./gl.js";
 import { drawOverview, overviewBand, OVERVIEW_MIN, progressBand } from "./overview.js";
 import { api, layers, layoutInfo, state, view } from "./state.js";
+import { drawTiles, pyramidOf } from "./tiles.js";
 import { dpr } from "./util.js";
 
 const FINE = 64; // items per culling region (a sharp atlas page; coarse pages hold a whole number of them)
-const LOD_PX = { 32: 9, 128: 44 }; // on-screen thumbnail size from which a level is fetched
+const LOD_PX = { 32: 9, 128: 44 }; // on-screen size of the median picture from which a level is fetched
+const MAX_SCALE = 8; // an image is at most this many times the layout's size (scale-<layout>.bin)
 
 function boxVisible(boxes, pg, r) {
   const b = pg * 4;
@@ -34,6 +38,8 @@ function drawLayer(L, isFrames) {
     return;
   }
   if (!isFrames && L.count > OVERVIEW_MIN && (!coarse || px < LOD_PX[coarse.cell])) {
+    const py = pyramidOf(L, name);
+    if (py) { drawTiles(py); return; }
     const band = overviewBand(L, name);
     if (band && band.done < L.count) progressBand(L, band); // meanwhile an even share of the points
     if (band && band.done >= L.count) { drawOverview(band); return; }
@@ -42,9 +48,10 @@ function drawLayer(L, isFrames) {
     drawPoints(L, pointPx(px, isFrames), [[0, L.count]], screenCam(), strideFor(L.count));
     return;
   }
-  const r = viewRect(info.size);
+  const r = viewRect(info.size * MAX_SCALE);
   const fine = boxesOf(L, FINE, name);
-  const wantC = px >= LOD_PX[coarse.cell];
+  // a layer small enough has its pictures drawn at every zoom; a large one once they are big enough
+  const wantC = L.count <= OVERVIEW_MIN || px >= LOD_PX[coarse.cell];
   const wantS = wantC && sharp && sharp.pages > 0 && px >= LOD_PX[sharp.cell];
   const runs = [], cDraws = [], sDraws = [], missC = new Set(), missS = new Set();
   const add = (list, page, off, n) => { // merges ranges that continue the previous one
@@ -83,7 +90,7 @@ function resize() {
 export function drawFrame() {
   resize();
   api.stats.drawCalls = 0;
-  api.stats.points = 0; api.stats.quads = 0; api.stats.uploads = 0;
+  api.stats.points = 0; api.stats.quads = 0; api.stats.uploads = 0; api.stats.tiles = 0; api.stats.tilesPending = 0;
   uploadDecoded();
   gl.viewport(0, 0, canvas.width, canvas.height);
   gl.clearColor(0.055, 0.051, 0.047, 1);
