@@ -123,3 +123,24 @@ def write_tree(out: OutputTree, dest: Path) -> Path:
         else:
             target.write_bytes(content)
     return dest
+
+
+def write_colour_map(content: Path, tmp: Path, settings: Settings) -> Path:
+    """Run the real map stage on ``content``'s archive with the colour-histogram embedder of ``synth`` and
+    write the map with the site's assets into ``tmp / "_site"`` (returned)."""
+    from generator.archive.embed import register_embedder
+    from generator.archive.scan import scan_archive
+    from generator.cache import Cache
+    from generator.reporter import Reporter
+    from generator.site.render import add_assets
+    from generator.stages.map import build_map
+
+    register_embedder("colour", "synth:ColourEmbedder")
+    settings.map.embedder = "colour"
+    reporter = Reporter(quiet=True)
+    site = SiteModel(settings=settings, content_dir=content)
+    site.archive, site.archive_columns = scan_archive(content, reporter)
+    out = OutputTree()
+    add_assets(out)
+    out.merge(build_map(site, Cache(tmp / "cache"), reporter))
+    return write_tree(out, tmp / "_site")

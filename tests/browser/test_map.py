@@ -245,34 +245,17 @@ def test_filter_by_a_metadata_column(page, map_site):
 def named_map_site(tmp_path_factory, serve_dir):
     """A map of 32 images of four subjects whose titles and descriptions name them (no film)."""
     import synth
-    from browser.site_fixtures import write_tree
+    from browser.site_fixtures import write_colour_map
 
-    from generator.archive.embed import register_embedder
-    from generator.archive.scan import scan_archive
-    from generator.cache import Cache
     from generator.config import Settings
-    from generator.model import SiteModel
-    from generator.reporter import Reporter
-    from generator.site.output import OutputTree
-    from generator.site.render import add_assets
-    from generator.stages.map import build_map
 
-    register_embedder("colour", "synth:ColourEmbedder")
     tmp = tmp_path_factory.mktemp("named_map_site")
     content = tmp / "content"
     synth.make_subject_archive(content, 32)
     settings = Settings()
-    settings.map.embedder = "colour"
     settings.map.layouts = ["umap", "grid"]
     settings.map.umap_epochs = 60
-    reporter = Reporter(quiet=True)
-    site = SiteModel(settings=settings, content_dir=content)
-    site.archive, site.archive_columns = scan_archive(content, reporter)
-    tree = build_map(site, Cache(tmp / "cache"), reporter)
-    out = OutputTree()
-    add_assets(out)
-    out.merge(tree)
-    write_tree(out, tmp / "_site")
+    write_colour_map(content, tmp, settings)
     manifest = json.loads((tmp / "_site" / "map" / "manifest.json").read_text("utf-8"))
     return serve_dir(tmp / "_site") + "map/", manifest
 

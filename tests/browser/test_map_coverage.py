@@ -26,33 +26,16 @@ SHOTS = os.environ.get("ES_SHOTS")
 def archive_1k(tmp_path_factory, serve_dir):
     """A 1,000-image synthetic archive through the real map stage (colour-histogram embedder, UMAP)."""
     import synth
-    from browser.site_fixtures import write_tree
+    from browser.site_fixtures import write_colour_map
 
-    from generator.archive.embed import register_embedder
-    from generator.archive.scan import scan_archive
-    from generator.cache import Cache
     from generator.config import Settings
-    from generator.model import SiteModel
-    from generator.reporter import Reporter
-    from generator.site.output import OutputTree
-    from generator.site.render import add_assets
-    from generator.stages.map import build_map
 
-    register_embedder("colour", "synth:ColourEmbedder")
     tmp = tmp_path_factory.mktemp("mosaic_1k")
     content = tmp / "content"
     synth.make_archive(content, 1000)
     settings = Settings()
-    settings.map.embedder = "colour"
     settings.map.layouts = ["umap", "grid"]
-    reporter = Reporter(quiet=True)
-    site = SiteModel(settings=settings, content_dir=content)
-    site.archive, site.archive_columns = scan_archive(content, reporter)
-    tree = build_map(site, Cache(tmp / "cache"), reporter)
-    out = OutputTree()
-    add_assets(out)
-    out.merge(tree)
-    write_tree(out, tmp / "_site")
+    write_colour_map(content, tmp, settings)
     return serve_dir(tmp / "_site") + "map/", tmp / "_site"
 
 
