@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ..cache import Cache
 
 NAMESPACE = "map-names"
-NAMING_VERSION = 1  # of the map-names namespace; bump when a rule or a threshold below changes
+NAMING_VERSION = 2  # of the map-names namespace; bump when a rule or a threshold below changes
 SEP = " · "
 WORDS_PER_NAME = 2
 WORDS_LISTED = 6  # terms listed per cluster in the list view, those scoring WORDS_LISTED_SCORE of the best
@@ -74,6 +74,7 @@ upon us very via was we were what when where whether which while who whom whose 
 without would yet you your yours yourself yourselves
 untitled unknown unnamed image images picture pictures photo photos photograph photographs img pic
 nr ca circa copy version view detail part no. vol
+seen shown showing taken
 le la les de des du un une et der die das und von ein eine el los las del y il di
 """.split())
 
