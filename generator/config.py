@@ -174,15 +174,21 @@ def _coerce(value: Any, annotation: Any, where: str, path: Path) -> Any:
     return value
 
 
-def _fill(section_cls: type, data: dict[str, Any], section: str, path: Path) -> Any:
+def _checked(section_cls: type, data: dict[str, Any], where: str, path: Path) -> dict[str, Any]:
+    """``data``'s values, each checked against the section's field types; ``where`` names a key in errors
+    (``"[captions] {}"`` in site.toml, ``"captions: {}"`` in front matter)."""
     hints = get_type_hints(section_cls)
     known = {f.name for f in dataclasses.fields(section_cls)}
-    kwargs = {}
+    values = {}
     for key, value in data.items():
         if key not in known:
-            raise ConfigError(f"unknown setting [{section}] {key} (known: {', '.join(sorted(known))})", path)
-        kwargs[key] = _coerce(value, hints[key], f"[{section}] {key}", path)
-    return section_cls(**kwargs)
+            raise ConfigError(f"unknown setting {where.format(key)} (known: {', '.join(sorted(known))})", path)
+        values[key] = _coerce(value, hints[key], where.format(key), path)
+    return values
+
+
+def _fill(section_cls: type, data: dict[str, Any], section: str, path: Path) -> Any:
+    return section_cls(**_checked(section_cls, data, f"[{section}] {{}}", path))
 
 
 def load_settings(site_dir: Path) -> Settings:
@@ -356,14 +362,7 @@ def override(section: Any, data: dict[str, Any], name: str, path: Path) -> Any:
     """A copy of a settings section with ``data`` laid over it, each value checked as in site.toml (a film's
     front matter ``captions:`` over ``[captions]``); ConfigError naming ``path`` for an unknown key or a value
     of the wrong type."""
-    hints = get_type_hints(type(section))
-    known = {f.name for f in dataclasses.fields(section)}
-    changes = {}
-    for key, value in data.items():
-        if key not in known:
-            raise ConfigError(f"unknown setting {name}: {key} (known: {', '.join(sorted(known))})", path)
-        changes[key] = _coerce(value, hints[key], f"{name}: {key}", path)
-    return dataclasses.replace(section, **changes)
+    return dataclasses.replace(section, **_checked(type(section), data, f"{name}: {{}}", path))
 
 
 def as_dict(obj: Any) -> dict[str, Any]:
