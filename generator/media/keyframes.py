@@ -304,6 +304,13 @@ def keyframes_cached(path: Path, info: VideoInfo, settings: KeyframeSettings, to
     """
     key, index = cached_index(path, settings, cache)
     if index is None:
-        with cache.namespace(STAGE, STAGE_VERSION).new_dir(key) as tmp:
-            index = make_keyframes(KeyframeTask(path, info, settings, tools, tmp), reporter)
+        return extract_cached(path, info, settings, tools, cache, key, reporter)
+    return keyframes_from(path, key, index, cache, reporter)
+
+
+def extract_cached(path: Path, info: VideoInfo, settings: KeyframeSettings, tools: FFmpegTools, cache: Cache,
+                   key: str, reporter: Reporter | None = None) -> list[Keyframe]:
+    """Extract the keyframes that :func:`cached_index` found missing under ``key``, into the cache."""
+    with cache.namespace(STAGE, STAGE_VERSION).new_dir(key) as tmp:
+        index = make_keyframes(KeyframeTask(path, info, settings, tools, tmp), reporter)
     return keyframes_from(path, key, index, cache, reporter)

@@ -184,10 +184,16 @@ def say_why(p: rp.Plan, slug: str, reporter: Reporter | None) -> None:
 def rendition_cached(source: Path, info: VideoInfo, settings: VideoSettings, tools: FFmpegTools, cache: Cache,
                      reporter: Reporter | None = None, slug: str = "") -> Rendition:
     """The film's renditions, made once per (footage content, plan, settings, STAGE_VERSION)."""
-    ns = cache.namespace(STAGE, STAGE_VERSION)
     where = lookup(source, info, settings, tools, cache)
     if where.found is not None:
         return where.found
+    return make_cached(source, info, settings, tools, cache, where, reporter, slug)
+
+
+def make_cached(source: Path, info: VideoInfo, settings: VideoSettings, tools: FFmpegTools, cache: Cache,
+                where: Lookup, reporter: Reporter | None = None, slug: str = "") -> Rendition:
+    """Make the renditions :func:`lookup` found missing into the cache (on the CPU if NVENC fails)."""
+    ns = cache.namespace(STAGE, STAGE_VERSION)
     p = where.plan
     say_why(p, slug, reporter)
     try:

@@ -27,7 +27,7 @@ def run(ctx: StageContext, films: list[Film]) -> list[Film]:
     if not films:
         return []
     from ..media.ffmpeg_bin import find_tools
-    from ..media.keyframes import cached_index, keyframes_cached, keyframes_from
+    from ..media.keyframes import cached_index, extract_cached, keyframes_from
     from ..media.probe import probe_cached
 
     tools = find_tools(ctx.reporter)
@@ -54,9 +54,9 @@ def run(ctx: StageContext, films: list[Film]) -> list[Film]:
             if isinstance(found, MediaError):
                 raise found
             if found is None:
-                key, index = indexes[film.slug]
+                key, index = indexes[film.slug]  # looked up once, above
                 found = (keyframes_from(film.video, key, index, ctx.cache, ctx.reporter) if index is not None
-                         else keyframes_cached(film.video, film.info, settings, tools, ctx.cache, ctx.reporter))
+                         else extract_cached(film.video, film.info, settings, tools, ctx.cache, key, ctx.reporter))
             film.keyframes = found
         except MediaError as exc:
             ctx.reporter.warn(f"{exc.oneline()} (film '{film.slug}' skipped)")

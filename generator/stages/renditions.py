@@ -26,7 +26,7 @@ def run(ctx: StageContext, films: list[Film]) -> list[Film]:
     if not films:
         return []
     from ..media.ffmpeg_bin import find_tools
-    from ..media.renditions import lookup, rendition_cached
+    from ..media.renditions import lookup, make_cached
 
     tools = find_tools(ctx.reporter)
     settings = ctx.settings.video
@@ -50,8 +50,8 @@ def run(ctx: StageContext, films: list[Film]) -> list[Film]:
                 raise where
             if isinstance(done, MediaError):
                 raise done
-            film.rendition = where.found or done or rendition_cached(film.video, film.info, settings, tools,
-                                                                       ctx.cache, ctx.reporter, film.slug)
+            film.rendition = where.found or done or make_cached(film.video, film.info, settings, tools, ctx.cache,
+                                                                  where, ctx.reporter, film.slug)
         except MediaError as exc:
             ctx.reporter.warn(f"{exc.oneline()} (film '{film.slug}' skipped)")
             continue
@@ -83,6 +83,6 @@ def _make_as_tasks(ctx: StageContext, films: list[Film], looked: dict[str, Looku
         if isinstance(result, MediaError):
             if cpu_fallback(where.plan, ctx.settings.video) is None:
                 out[film.slug] = result
-            continue  # not in ``out``: rendition_cached makes it here, falling back to libx264
+            continue  # not in ``out``: make_cached makes it here, falling back to libx264
         out[film.slug] = load_made(film.video, key, ctx.cache)
     return out
