@@ -58,7 +58,10 @@ def make_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("build", help="build the site (default)", description="Build the site into --out.")
     _common(b)
     s = sub.add_parser("serve", help="build, serve on localhost, rebuild and reload on change",
-                       description="Build, serve the output on localhost, rebuild on change and reload the browser.")
+                       description="Build, serve the output on localhost, rebuild on change and reload the browser. "
+                                   "On 127.0.0.1, /review/ is the review page of the taught labels "
+                                   "(labels/<name>.csv): "
+                                   "decide yes or no image by image, each decision saved at once.")
     _common(s)
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     s.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0 picks a free one)")

@@ -108,6 +108,21 @@ class MapSettings:
 
 
 @dataclass
+class LabelSettings:
+    """``[labels]``: labels a curator teaches (``labels/<name>.csv`` or ``labels/<name>/`` in the site folder)."""
+
+    folder: str = "labels"  # in the site folder: <name>.csv (file,decision yes/no) and/or <name>/ example images
+    C: float = 10.0  # inverse L2 regularisation of the logistic probe (smaller: smoother, for few examples)
+    min_examples: int = 4  # decisions (at least one yes and one no) before the probe scores the archive
+    cv_folds: int = 5  # stratified k-fold cross-validation (fewer when a class has fewer examples)
+    review_batch: int = 8  # images the review page holds ahead (decoded before they are shown)
+    retrain_every: int = 10  # the review server retrains the probe after this many new decisions
+    threshold: float = 0.5  # machine confidence from which an image counts as having the label
+    assumed_negatives: int = 3  # a label with no "no" yet: this many unlabelled images per yes stand in as no
+    seed: int = 42
+
+
+@dataclass
 class YouTubeSettings:
     privacy: str = "private"  # "private", "unlisted" or "public"
     category: str = "1"  # YouTube category id (1 = Film & Animation)
@@ -145,6 +160,7 @@ class Settings:
     subtitles: SubtitleSettings = field(default_factory=SubtitleSettings)
     narration: NarrationSettings = field(default_factory=NarrationSettings)
     map: MapSettings = field(default_factory=MapSettings)
+    labels: LabelSettings = field(default_factory=LabelSettings)
     youtube: YouTubeSettings = field(default_factory=YouTubeSettings)
     build: BuildSettings = field(default_factory=BuildSettings)
 
@@ -279,6 +295,15 @@ def _problems(settings: Settings, site_dir: Path | None = None) -> list[str]:
          f"[youtube] chunk_size must be a multiple of {UPLOAD_CHUNK_QUANTUM} (256 KiB), got {y.chunk_size}")
     need(y.max_retries >= 0, "[youtube] max_retries must be 0 or more")
     need(y.timeout > 0, "[youtube] timeout must be more than 0 seconds")
+    lb = settings.labels
+    need(bool(lb.folder.strip()) and not Path(lb.folder).is_absolute() and ".." not in Path(lb.folder).parts,
+         f"[labels] folder must be a folder inside the site folder, got {lb.folder!r}")
+    need(lb.C > 0, f"[labels] C must be more than 0, got {lb.C}")
+    need(lb.min_examples >= 2 and lb.cv_folds >= 2, "[labels] needs min_examples >= 2 and cv_folds >= 2")
+    need(1 <= lb.review_batch <= 64 and lb.retrain_every >= 1,
+         "[labels] needs 1 <= review_batch <= 64 and retrain_every >= 1")
+    need(0 < lb.threshold < 1 and lb.assumed_negatives >= 0,
+         "[labels] needs 0 < threshold < 1 and assumed_negatives >= 0")
     b = settings.build
     need(bool(b.cache_dir.strip()), "[build] cache_dir must not be empty")
     executor = spec("executor", b.executor, "build")

@@ -1,5 +1,5 @@
-"""The build, top to bottom: read -> media -> renditions -> captions -> subtitles -> narration -> map -> render
--> write.
+"""The build, top to bottom: read -> media -> renditions -> captions -> subtitles -> narration -> map -> labels
+-> render -> write.
 
 Each stage is a module of :mod:`generator.stages` with typed inputs and outputs, its own settings
 section and cache namespaces (``build.py list`` shows them). Everything is gathered and rendered in
@@ -38,10 +38,11 @@ __all__ = ["BuildOptions", "BuildResult", "BuildStats", "build", "stages"]
 def stages() -> tuple[StageInfo, ...]:
     """Every stage in build order (the map's module, with numpy behind it, is imported only here and when
     a site has an archive)."""
+    from .stages import labels as labels_stage
     from .stages import map as map_stage
 
     return (read.STAGE, media.STAGE, renditions.STAGE, captions.STAGE, subtitles.STAGE, narration.STAGE,
-            map_stage.STAGE, render.STAGE, write.STAGE)
+            map_stage.STAGE, labels_stage.STAGE, render.STAGE, write.STAGE)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class BuildStats:
     seconds: float = 0.0
     cache: dict[str, tuple[int, int]] = field(default_factory=dict)  # stage -> (hits, misses)
     render: RenderStats = field(default_factory=RenderStats)
+    labels: list[str] = field(default_factory=list)  # one line per taught label (decisions, accuracy)
 
 
 @dataclass
@@ -86,6 +88,11 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
 
             site_map = map_stage.run(ctx, map_stage.MapInput(content.archive, content.archive_columns, films,
                                                              relayout=options.relayout or settings.map.relayout))
+        taught = None
+        if site_map is not None:
+            from .stages import labels as labels_stage
+
+            taught = labels_stage.run(ctx, site_map)
         archive = content.archive
         if options.with_map and archive:
             archive = site_map.archive if site_map else []  # the map stage read every image: keep the readable
@@ -95,8 +102,12 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
             site.extras["map_url"] = "map/"
             site.extras["map"] = {"count": site_map.count, "frames": site_map.frames, "scores": site_map.scores,
                                   "layouts": site_map.layouts}
+        if taught is not None:
+            from .site.labels_page import attach
+
+            attach(taught, site, site_map)
         before = write.previous(out_dir)  # after write.start, which restores an output an interrupted swap lost
-        rendered = render.run(ctx, site, site_map, before)
+        rendered = render.run(ctx, site, site_map, before, taught)
         if settings.build.strict and reporter.warnings:
             raise StrictModeError(f"--strict: {len(reporter.warnings)} warning(s), nothing written")
         written = write.run(ctx, rendered, out_dir, before, staging) if staging is not None else 0
@@ -112,6 +123,6 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
         films=len(site.films), keyframes=sum(len(f.keyframes) for f in site.films),
         captions_computed=ctx.cache.misses.get(captions.NAMESPACE, 0), cues=sum(len(f.cues) for f in site.films),
         pages=len(site.pages), archive=len(site.archive), files_written=written, seconds=timer.elapsed,
-        cache=ctx.cache.summary(), render=rendered.stats,
+        cache=ctx.cache.summary(), render=rendered.stats, labels=taught.summary() if taught is not None else [],
     )
     return BuildResult(site, out_dir, stats, list(reporter.warnings))

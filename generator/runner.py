@@ -64,6 +64,8 @@ def print_summary(result: BuildResult, reporter: Reporter) -> None:
     )
     detail = ", ".join(f"{stage} {h}/{h + m}" for stage, (h, m) in st.cache.items())
     reporter.info(f"from cache: {cached} of {cached + computed} artifacts" + (f" ({detail})" if detail else ""))
+    for line in st.labels:
+        reporter.info(line)
     r = st.render
     reporter.info(f"pages: {r.rendered} rendered, {r.from_cache} from the cache, {r.unchanged} unchanged")
     if result.warnings:

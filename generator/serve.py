@@ -1,7 +1,9 @@
 """`build.py serve`: build, serve the output on localhost, rebuild on change, reload the browser.
 
 The reload script is injected into HTML as it is served, never written into the built site. Rebuilds run
-in this process, so models and compiled layout code stay loaded between them.
+in this process, so models and compiled layout code stay loaded between them. ``/review/`` is the review
+page of the taught labels (generator/review/), served from here only, never part of the built site; the
+decisions it writes do not each trigger a rebuild: the site follows once the review has paused.
 """
 
 from __future__ import annotations
@@ -13,13 +15,17 @@ import os
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ElectricSpeechError
 from .reporter import Reporter
 
+if TYPE_CHECKING:
+    from .review.server import ReviewApp
+
 REPO = Path(__file__).resolve().parents[1]
 RELOAD_PATH = "/__electric_speech_reload"
+REVIEW_PAUSE = 20.0  # seconds without a decision before the review's decisions are built into the site
 RELOAD_SCRIPT = f"""<script>
 (function () {{
   var v = null;
@@ -53,14 +59,35 @@ class BuildState:
 class Handler(http.server.SimpleHTTPRequestHandler):
     state: BuildState
 
-    def __init__(self, *args: Any, state: BuildState, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, state: BuildState, review: ReviewApp | None = None, **kwargs: Any) -> None:
         self.state = state
+        self.review = review
         super().__init__(*args, **kwargs)
+
+    def _review(self, method: str) -> bool:
+        if not (self.path == "/review" or self.path.startswith("/review/")):
+            return False
+        if self.review is None:
+            body = b"review is only served on 127.0.0.1 (serve --host 127.0.0.1)"
+            self.send_response(404)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        else:
+            self.review.handle(self, method)
+        return True
+
+    def do_POST(self) -> None:
+        if not self._review("POST"):
+            self.send_error(405, "the site is static: nothing here takes a POST")
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: the terminal is for build output
         pass
 
     def do_GET(self) -> None:
+        if self._review("GET"):
+            return
         if self.path.startswith(RELOAD_PATH):
             known = self.path.partition("?v=")[2]
             body = str(self.state.wait_newer(known)).encode()
@@ -127,13 +154,18 @@ def serve(args: argparse.Namespace, reporter: Reporter) -> int:
     if not rebuild() and not args.out.exists():
         return 1
     state = BuildState()
-    handler = functools.partial(Handler, directory=str(args.out.resolve()), state=state)
+    review = _review_app(args, reporter)
+    handler = functools.partial(Handler, directory=str(args.out.resolve()), state=state, review=review)
     server = http.server.ThreadingHTTPServer((args.host, args.port), handler)
     server.daemon_threads = True
     host, port = str(server.server_address[0]), int(server.server_address[1])
+    if review is not None:
+        review.hosts = {f"{name}:{port}" for name in ("127.0.0.1", "localhost")}
     reporter.info(f"serving {args.out} at http://{host}:{port}/ (Ctrl-C stops)")
+    if review is not None and review.states:
+        reporter.info(f"review {len(review.states)} queue(s) at http://{host}:{port}/review/")
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    roots = [args.content, REPO / "templates", REPO / "site_src", REPO / "static"]
+    roots = [args.content.resolve(), REPO / "templates", REPO / "site_src", REPO / "static"]
     ignore = {args.out.resolve()}
     try:
         before = snapshot(roots, ignore)
@@ -142,13 +174,56 @@ def serve(args: argparse.Namespace, reporter: Reporter) -> int:
             if args.no_reload:
                 continue
             now = snapshot(roots, ignore)
+            if review is not None and _masked_own_writes(review, before, now) and \
+                    time.time() - review.last_write > REVIEW_PAUSE:
+                now = dict(now)
+                for path in review.own_writes:  # the review paused: build its decisions into the site
+                    before.pop(path, None)
+                review.own_writes.clear()
             if now != before:
                 before = now
                 reporter.info("change seen: rebuilding")
                 if rebuild():
                     state.bump()
+                    if review is not None:
+                        _refresh_queues(args, review)
     except KeyboardInterrupt:
         reporter.info("stopped")
     finally:
         server.shutdown()
     return 0
+
+
+def _review_app(args: argparse.Namespace, reporter: Reporter) -> ReviewApp | None:
+    """The review routes, on a loopback address only (anyone who can reach the server could write)."""
+    if args.host not in ("127.0.0.1", "localhost", "::1"):
+        reporter.info(f"review: off, as serve listens on {args.host} (it writes to the site folder: 127.0.0.1 only)")
+        return None
+    from .review.server import ReviewApp
+
+    app = ReviewApp(args.content, [])
+    _refresh_queues(args, app)
+    return app
+
+
+def _refresh_queues(args: argparse.Namespace, app: ReviewApp) -> None:
+    from .cache import Cache
+    from .review.queues import review_queues
+    from .runner import settings_from_args
+
+    try:
+        settings = settings_from_args(args)
+        app.batch = settings.labels.review_batch
+        app.set_queues(review_queues(args.content, settings, Cache(args.content / settings.build.cache_dir)))
+    except ElectricSpeechError:
+        pass  # the build said why; the queues stay as they were
+
+
+def _masked_own_writes(app: ReviewApp, before: dict[Path, tuple[int, int]], now: dict[Path, tuple[int, int]]) -> bool:
+    """Hide the review's own CSV writes from the watcher (True when some are pending a rebuild)."""
+    pending = False
+    for path, sig in list(app.own_writes.items()):
+        if now.get(path) == sig:
+            before[path] = sig
+            pending = True
+    return pending

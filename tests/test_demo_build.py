@@ -133,3 +133,11 @@ def test_caption_setting_change_recaptions_only(demo_copy, demo_build):
         # the narration speaks again only the sentences the new setting rewrote
         if stage not in ("captions", "markdown") and not stage.startswith("narration-"):
             assert misses == 0, (stage, cache)
+
+
+def test_the_demo_has_a_taught_label(demo_build):
+    site = demo_build["site"]
+    page = (site / "labels" / "calm" / "index.html").read_text("utf-8")
+    assert "Decided by the curator" in page and "Machine's confidence" in page
+    assert ">Labels</a>" in (site / "index.html").read_text("utf-8")
+    assert list((site / "map" / "data" / "archive" / "taught").glob("calm-*.bin"))

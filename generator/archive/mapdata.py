@@ -14,6 +14,8 @@ Layout of ``map/data/<layer>/`` (all little-endian typed arrays, item i at offse
   search/<c>.txt     one line per item, CHUNK items per file: title TAB id TAB other searchable text
   atlas/<cell>/<p>.jpg  texture pages
   tiles/<layout>/<z>/<x>-<y>.jpg  the overview pyramid of large layers (generator/archive/tiles.py)
+  taught/<label>-<hash>.bin  uint8  a taught label's confidence (1..255 = 0..100 %, 0 = none; see
+                                 generator/site/labels_page.py), fetched when the map is filtered by it
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class LayerData:
     facets: list[tuple[str, np.ndarray, list[tuple[str, int]]]] = field(default_factory=list)
     scales: dict[str, np.ndarray] = field(default_factory=dict)  # layout -> (N,) size multiples
     tiles: dict[str, Any] = field(default_factory=dict)  # layout -> Pyramid (the overview's tiles)
+    extra: dict[str, bytes] = field(default_factory=dict)  # more files of the layer's folder (taught labels' scores)
 
 
 def fnv1a(text: str) -> int:
@@ -154,6 +157,8 @@ def write_layer(tree: Files, prefix: str, layer: LayerData, levels: list[AtlasLe
                                "per_page": level.per_page, "pages": len(pages), "dir": f"atlas/{level.cell}/"})
     for rel, path in layer.images.items():
         tree.add_file(f"map/{rel}", path)
+    for rel, data in layer.extra.items():
+        tree.add_bytes(f"{prefix}{rel}", data)
     return entry
 
 
@@ -171,3 +176,5 @@ class MapResult:
     frames: int = 0
     scores: dict[str, float] = field(default_factory=dict)
     layouts: list[str] = field(default_factory=list)
+    keys: dict[str, str] = field(default_factory=dict)  # archive id -> image key (its embedding's key)
+    thumbs: dict[str, Path] = field(default_factory=dict)  # archive id -> the large cached thumbnail

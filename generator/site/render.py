@@ -120,6 +120,8 @@ class SiteRenderer:
             items.append(("Archive", "archive/", "archive", False))
         if self.map_url:
             items.append(("Map", self.map_url, "map", False))
+        if self.site.extras.get("labels_url"):
+            items.append(("Labels", str(self.site.extras["labels_url"]), "labels", False))
         return items
 
     def nav(self, root: str, current: str) -> list[NavItem]:
@@ -240,10 +242,14 @@ class SiteRenderer:
     def archive_views(self) -> list[ArchiveView]:
         taken: set[str] = set()
         columns = [c for c in self.site.archive_columns if c.lower() != "title"]
+        taught = self.site.extras.get("taught", {})
         views = []
         for item in self.site.archive:
             self.out.add_file(f"archive/files/{item.id}", item.path)
             fields = [Fact(c, str(item.metadata.get(c, ""))) for c in columns if item.metadata.get(c)]
+            if item.id in taught:  # the labels a curator taught (see generator/site/labels_page.py)
+                fields.append(Fact("Labels", ", ".join(
+                    f"{name} ({'the curator’s' if d else f'{pct} %'})" for name, _, pct, d in taught[item.id])))
             views.append(ArchiveView(item.id, anchor_id("item-", item.id, taken), item.title,
                                      "files/" + url_path(item.id), item.width, item.height, fields))
         return views

@@ -175,7 +175,9 @@ def run(ctx: StageContext, inp: MapInput) -> MapResult | None:
                       f"pushed apart): preservation@10 {st['before']:.3f} -> {st['after']:.3f}, images "
                       f"overlapping {st['overlap_before']:.0%} -> {st['overlap_after']:.0%}")
     return MapResult(archive=readable, layers=layers, levels=levels,
-                     manifest=manifest, count=n, frames=len(frames), scores=dict(base.scores), layouts=layouts)
+                     manifest=manifest, count=n, frames=len(frames), scores=dict(base.scores), layouts=layouts,
+                     keys={item.id: th.key for item, th in good},
+                     thumbs={item.id: th.large for item, th in good if th.large is not None})
 
 
 def _manifest(ctx: StageContext, inp: MapInput, base: LayoutBase, at: Arrangement, layouts: list[str],

@@ -14,6 +14,7 @@ from . import StageContext, StageInfo
 
 if TYPE_CHECKING:
     from ..archive.mapdata import MapResult
+    from .labels import LabelsResult
 
 STAGE = StageInfo("render", "pages from the templates, tracks, media and assets, in memory", section="site",
                   namespaces=((NAMESPACE, VERSION),))
@@ -25,12 +26,17 @@ class Rendered:
     stats: RenderStats
 
 
-def run(ctx: StageContext, site: SiteModel, site_map: MapResult | None, previous: PreviousOutputs) -> Rendered:
+def run(ctx: StageContext, site: SiteModel, site_map: MapResult | None, previous: PreviousOutputs,
+        labels: LabelsResult | None = None) -> Rendered:
     tree = OutputTree()
     renderer = SiteRenderer(site, tree, add_assets(tree), ctx.cache, previous)
     if site_map is not None:
         from ..site.map_page import render_map
 
         render_map(site_map, renderer, tree)
+    if labels is not None:
+        from ..site.labels_page import render_labels
+
+        render_labels(labels, renderer, site_map is not None)
     render_all(renderer)
     return Rendered(tree, renderer.stats)

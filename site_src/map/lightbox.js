@@ -44,6 +44,14 @@ export async function openItem(layerName, index, { fly: doFly = true, push = tru
     links.replaceChildren(el("a", { href: rec.o, text: "Open the original file" }));
     labs.replaceChildren(...(rec.l.length ? [el("span", { text: "The machine sees: " })] : []),
       ...rec.l.flatMap(([id, name, p], k) => [k ? ", " : "", el("a", { href: `#label=${id}`, text: name }), ` (${Math.round(p * 100)} %)`]));
+    const taught = (state.M.taught || []);
+    if (rec.tl && rec.tl.length) { // the labels a curator taught (generator/site/labels_page.py)
+      meta.append(el("div", { class: "map-lb-taught" }, el("dt", { text: "Labels" }), el("dd", null,
+        ...rec.tl.flatMap(([name, slug, pct, d], k) => {
+          const t = taught.find((x) => x.slug === slug);
+          return [k ? ", " : "", t ? el("a", { href: t.href, text: name }) : name, d ? " (the curator’s)" : ` (${pct} %)`];
+        }))));
+    }
   }
   const nbList = $("map-lb-nb");
   nbList.replaceChildren();

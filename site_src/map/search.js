@@ -56,8 +56,32 @@ export function showLabel(id) {
   });
   say(`${count} image${count === 1 ? "" : "s"} the machine calls “${lab[1]}”, highlighted.`);
 }
+// a taught label (generator/site/labels_page.py): one byte per item, 1..255 = 0..100 % confidence, 0 = none
+function taughtChanged(slug) {
+  const lab = (state.M.taught || []).find((t) => t.slug === slug);
+  const valSel = $("map-filter-value");
+  if (valSel.dataset.column !== "taught:" + slug) {
+    valSel.replaceChildren(el("option", { value: "yes", text: "has it" }), el("option", { value: "no", text: "does not" }));
+    valSel.dataset.column = "taught:" + slug;
+  }
+  valSel.hidden = false;
+  const want = valSel.value !== "no";
+  const apply = (codes) => {
+    const cut = 1 + Math.round(lab.threshold * 254);
+    const n = setHighlight(`label ${lab.name}`, (flags) => {
+      let k = 0;
+      for (let i = 0; i < flags.length; i++) if (codes[i] && (codes[i] >= cut) === want) { flags[i] = 1; k++; }
+      return k;
+    });
+    say(`${n} image${n === 1 ? "" : "s"} ${want ? "with" : "without"} the label “${lab.name}”, highlighted.`);
+  };
+  const cached = layers.archive.facets["taught:" + slug];
+  if (cached) apply(cached);
+  else getBin(layers.archive.dir + lab.file, Uint8Array).then((codes) => { layers.archive.facets["taught:" + slug] = codes; apply(codes); });
+}
 function facetChanged() {
   const col = $("map-filter-column").value, valSel = $("map-filter-value");
+  if (col.startsWith("taught:")) { taughtChanged(col.slice(7)); return; }
   const facet = state.M.layers.archive.facets.find((f) => f.column === col);
   if (!facet) { valSel.hidden = true; setHighlight(null); say(""); return; }
   if (valSel.dataset.column !== col) {
@@ -78,7 +102,13 @@ function facetChanged() {
 export function buildFacetControls() {
   const colSel = $("map-filter-column");
   for (const f of state.M.layers.archive.facets) colSel.append(el("option", { value: f.column, text: f.column }));
-  colSel.parentElement.hidden = !state.M.layers.archive.facets.length;
+  const taught = state.M.taught || [];
+  if (taught.length) {
+    const group = el("optgroup", { label: "Taught labels" });
+    for (const t of taught) group.append(el("option", { value: "taught:" + t.slug, text: `label: ${t.name}` }));
+    colSel.append(group);
+  }
+  colSel.parentElement.hidden = !state.M.layers.archive.facets.length && !taught.length;
 }
 
 export function wireSearch() {

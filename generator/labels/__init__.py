@@ -1,0 +1,1 @@
+"""Labels a curator teaches: decisions, the logistic probe on the map's embeddings, what is published."""
