@@ -123,6 +123,19 @@ class LabelSettings:
 
 
 @dataclass
+class PortraitsSettings:
+    """``[portraits]``: the portrait matcher (``portraits/``)."""
+
+    enabled: bool = True  # find, align and describe the faces of the archive and the keyframes (needs .[portraits])
+    detector: str = "hog"  # "hog" (dlib's HOG + linear SVM, fast on a CPU) or "cnn" (its MMOD CNN: slower, more poses)
+    upsample: int = 1  # times the picture is doubled before detecting: 1 finds faces down to ~40 px, 0 to ~80 px
+    min_size: int = 40  # px: smaller faces (in the original picture) are left out
+    max_faces_per_image: int = 20  # the largest faces of a crowded picture
+    min_score: float = 0.0  # the detector's confidence below which a face is left out (HOG's own threshold is 0)
+    results: int = 6  # closest faces the page shows
+
+
+@dataclass
 class YouTubeSettings:
     privacy: str = "private"  # "private", "unlisted" or "public"
     category: str = "1"  # YouTube category id (1 = Film & Animation)
@@ -161,6 +174,7 @@ class Settings:
     narration: NarrationSettings = field(default_factory=NarrationSettings)
     map: MapSettings = field(default_factory=MapSettings)
     labels: LabelSettings = field(default_factory=LabelSettings)
+    portraits: PortraitsSettings = field(default_factory=PortraitsSettings)
     youtube: YouTubeSettings = field(default_factory=YouTubeSettings)
     build: BuildSettings = field(default_factory=BuildSettings)
 
@@ -288,6 +302,8 @@ def _problems(settings: Settings, site_dir: Path | None = None) -> list[str]:
     need(m.tsne_perplexity > 0 and m.tsne_iter >= 1 and m.clusters >= 0,
          "[map] needs tsne_perplexity > 0, tsne_iter >= 1, clusters >= 0")
     need(_device_ok(m.device), "[map] device must be cpu, cuda or auto")
+    spec("face-detector", settings.portraits.detector, "portraits")
+    out.extend(_portraits_problems(settings.portraits))
     need(y.privacy in ("private", "unlisted", "public"), "[youtube] privacy must be private, unlisted or public")
     need(y.player in ("self", "youtube", "both"), "[youtube] player must be self, youtube or both")
     need(y.upload in ("original", "described"), f"[youtube] upload must be original or described, got {y.upload!r}")
@@ -335,6 +351,15 @@ def _video_problems(v: VideoSettings) -> list[str]:
         out.append(f"[video] ladder: {bad} are not heights like '720p' (even, at least 144p)")
     if v.hls_min_duration < 0 or v.hls_segment < 1:
         out.append("[video] needs hls_min_duration >= 0 and hls_segment >= 1 second")
+    return out
+
+
+def _portraits_problems(p: PortraitsSettings) -> list[str]:
+    out = []
+    if not 0 <= p.upsample <= 3:
+        out.append(f"[portraits] upsample must be between 0 and 3, got {p.upsample}")
+    if p.min_size < 1 or p.max_faces_per_image < 1 or not 1 <= p.results <= 50:
+        out.append("[portraits] needs min_size >= 1, max_faces_per_image >= 1 and results between 1 and 50")
     return out
 
 

@@ -1,5 +1,5 @@
 """The build, top to bottom: read -> media -> renditions -> captions -> subtitles -> narration -> map -> labels
--> render -> write.
+-> faces -> render -> write.
 
 Each stage is a module of :mod:`generator.stages` with typed inputs and outputs, its own settings
 section and cache namespaces (``build.py list`` shows them). Everything is gathered and rendered in
@@ -23,6 +23,7 @@ from .stages import (
     StageContext,
     StageInfo,
     captions,
+    faces,
     media,
     narration,
     read,
@@ -42,7 +43,7 @@ def stages() -> tuple[StageInfo, ...]:
     from .stages import map as map_stage
 
     return (read.STAGE, media.STAGE, renditions.STAGE, captions.STAGE, subtitles.STAGE, narration.STAGE,
-            map_stage.STAGE, labels_stage.STAGE, render.STAGE, write.STAGE)
+            map_stage.STAGE, labels_stage.STAGE, faces.STAGE, render.STAGE, write.STAGE)
 
 
 @dataclass
@@ -106,6 +107,10 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
             from .site.labels_page import attach
 
             attach(taught, site, site_map)
+        found = faces.run(ctx, archive, films, with_map=site_map is not None)
+        if found is not None and found.faces:
+            site.extras["portraits_url"] = "portraits/"
+            site.extras["portraits"] = found
         before = write.previous(out_dir)  # after write.start, which restores an output an interrupted swap lost
         rendered = render.run(ctx, site, site_map, before, taught)
         if settings.build.strict and reporter.warnings:

@@ -21,6 +21,10 @@ TEMPLATES = REPO / "templates"
 SITE_SRC = REPO / "site_src"
 STATIC = REPO / "static"
 
+# vendored libraries only the pages that use them bring into the site (13 MB of face-api weights would
+# otherwise travel with every site): see add_optional_assets
+OPTIONAL = ("vendor/face-api/", "vendor/tfjs-backend-wasm/")
+
 # static `import ... from "./x.js"`, `import "./x.js"` and `export ... from "./x.js"` with a relative specifier
 _IMPORT = re.compile(r"""(\b(?:import|export)\b[^'";]*?\bfrom\s*|\bimport\s*)(["'])(\.{1,2}/[^"'?#]+\.js)\2""")
 
@@ -79,7 +83,7 @@ def add_assets(out: OutputTree) -> dict[str, str]:
     for root in (STATIC, SITE_SRC):  # site_src last: our own sources win a name clash
         if not root.is_dir():
             continue
-        files = _files(root)
+        files = [(n, p) for n, p in _files(root) if not n.startswith(OPTIONAL)]
         original = {name: path.read_bytes() for name, path in files}
         modules = _rewrite_modules({n: b for n, b in original.items() if n.endswith(".js")}) if root == SITE_SRC else {}
         for name, path in files:
@@ -89,4 +93,17 @@ def add_assets(out: OutputTree) -> dict[str, str]:
             else:
                 out.add_bytes(f"assets/{name}", data)
             versions[name] = f"{_url_path(name)}?v={hashlib.sha256(data).hexdigest()[:8]}"
+    return versions
+
+
+def add_optional_assets(out: OutputTree, prefix: str) -> dict[str, str]:
+    """Add the vendored files under ``static/<prefix>`` (one of :data:`OPTIONAL`) to ``assets/``, unchanged;
+    return name -> "name?v=<hash8>" as :func:`add_assets` does."""
+    if prefix not in OPTIONAL:
+        raise ValueError(f"{prefix!r} is not an optional asset folder ({', '.join(OPTIONAL)})")
+    versions: dict[str, str] = {}
+    for name, path in _files(STATIC / prefix):
+        rel = prefix + name
+        out.add_file(f"assets/{rel}", path)
+        versions[rel] = f"{_url_path(rel)}?v={hashlib.sha256(path.read_bytes()).hexdigest()[:8]}"
     return versions

@@ -122,6 +122,8 @@ class SiteRenderer:
             items.append(("Map", self.map_url, "map", False))
         if self.site.extras.get("labels_url"):
             items.append(("Labels", str(self.site.extras["labels_url"]), "labels", False))
+        if self.site.extras.get("portraits_url"):
+            items.append(("Portraits", str(self.site.extras["portraits_url"]), "portraits", False))
         return items
 
     def nav(self, root: str, current: str) -> list[NavItem]:

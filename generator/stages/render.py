@@ -38,5 +38,9 @@ def run(ctx: StageContext, site: SiteModel, site_map: MapResult | None, previous
         from ..site.labels_page import render_labels
 
         render_labels(labels, renderer, site_map is not None)
+    if site.extras.get("portraits") is not None:
+        from ..site.portraits_page import render_portraits
+
+        render_portraits(site.extras["portraits"], renderer, tree)
     render_all(renderer)
     return Rendered(tree, renderer.stats)

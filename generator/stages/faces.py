@@ -1,0 +1,150 @@
+"""Faces: every archive image and film keyframe searched for faces, each face aligned and described by
+dlib (128-d) and cropped, for the ``portraits/`` page (see :mod:`generator.portraits`).
+
+Cached per image: the key is the image's bytes hash, the ``[portraits]`` detection settings, the models'
+identity (dlib's version, the detector, the model files) and the stage version; the artifact is a folder
+of ``faces.json`` (boxes, scores, descriptors) and one JPEG crop per face. A build with nothing new reads
+those folders back and never imports dlib. Archive faces link to the item on the map
+(``map/#item=<id>``), keyframe faces to the film at that moment (``films/<slug>/#t=<s>``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from ..model import ArchiveItem, Film
+from ..timefmt import moment
+from . import StageContext, StageInfo
+
+if TYPE_CHECKING:
+    from ..portraits.finder import FaceFinder, FinderParams
+
+NAMESPACE, VERSION = "portraits-faces", 1
+STAGE = StageInfo("faces", "faces of the archive and the keyframes, described by dlib for the portrait matcher",
+                  section="portraits", namespaces=((NAMESPACE, VERSION),))
+CREATOR_COLUMNS = ("creator", "artist", "author", "photographer", "maker")
+DATE_COLUMNS = ("date", "year")
+
+
+@dataclass(frozen=True)
+class Face:
+    kind: str  # "archive" or "film"
+    crop: Path  # the JPEG crop in the cache
+    href: str  # relative to portraits/: the item on the map, or the film at the face's moment
+    title: str  # the item's title, or the film's
+    detail: str  # creator and date, or the moment in the film ("at 0:12")
+    descriptor: tuple[float, ...]
+    score: float
+    key: str  # the image's artifact key + the face's number: names the crop on the site
+
+
+@dataclass
+class FacesResult:
+    faces: list[Face]
+    images: int  # pictures looked at
+    with_faces: int  # ... in which a face was found
+    model: str  # identity of what described them
+
+
+@dataclass(frozen=True)
+class Source:
+    image: Path
+    kind: str
+    href: str
+    title: str
+    detail: str
+
+
+def _column(meta: dict[str, str], names: tuple[str, ...]) -> str:
+    lowered = {k.lower(): v for k, v in meta.items()}
+    return next((lowered[n].strip() for n in names if lowered.get(n, "").strip()), "")
+
+
+def sources(archive: list[ArchiveItem], films: list[Film], with_map: bool) -> list[Source]:
+    """What is searched for faces, with what each face will link to and say."""
+    out = []
+    for item in archive:
+        href = f"../map/#item={quote(item.id, safe='')}" if with_map else f"../archive/files/{quote(item.id)}"
+        detail = ", ".join(v for v in (_column(item.metadata, CREATOR_COLUMNS), _column(item.metadata, DATE_COLUMNS))
+                           if v)
+        out.append(Source(item.path, "archive", href, item.title, detail))
+    for film in films:
+        for kf in film.keyframes:
+            if kf.image.is_file():
+                out.append(Source(kf.image, "film", f"../films/{quote(film.slug)}/#t={kf.time:.2f}", film.title,
+                                  f"at {moment(kf.time)}"))
+    return out
+
+
+class Finder:
+    """The dlib models behind the cache: loaded on the first image not in it."""
+
+    def __init__(self, params: FinderParams) -> None:
+        self.params = params
+        self._finder: FaceFinder | None = None
+        self.computed = 0
+
+    def find(self, image: Path) -> list[Any]:
+        if self._finder is None:
+            from ..portraits.finder import FaceFinder
+
+            self._finder = FaceFinder(self.params)
+        self.computed += 1
+        return self._finder.find(image)
+
+
+def run(ctx: StageContext, archive: list[ArchiveItem], films: list[Film], with_map: bool) -> FacesResult | None:
+    """None when ``[portraits] enabled`` is false, there is nothing to look at, or dlib is missing (warned)."""
+    s = ctx.settings.portraits
+    todo = sources(archive, films, with_map)
+    if not s.enabled or not todo:
+        return None
+    from ..portraits import models
+    from ..portraits.finder import FinderParams
+
+    why = models.unavailable()
+    if why:
+        ctx.reporter.warn(f"[portraits] faces are not described: {why}; set [portraits] enabled = false to "
+                          "silence this")
+        return None
+    params = FinderParams(s.detector, s.upsample, s.min_size, s.max_faces_per_image, s.min_score)
+    identity = models.identity(s.detector)
+    ns = ctx.cache.namespace(NAMESPACE, VERSION)
+    finder = Finder(params)
+    faces: list[Face] = []
+    with_faces = 0
+    for src in ctx.reporter.progress(todo, total=len(todo), desc="faces", unit="image"):
+        key = ns.key(ns.file_hash(src.image), dataclasses.asdict(params), identity)
+        stored = ns.get_json(key + "/faces")  # the artifact folder's faces.json (a miss when absent)
+        if not isinstance(stored, list):
+            stored = _compute(ctx, ns, key, src, finder)
+        if stored is None:
+            continue
+        with_faces += bool(stored)
+        folder = ns.path(key)
+        faces += [Face(src.kind, folder / f"{i}.jpg", src.href, src.title, src.detail, tuple(f["d"]), f["s"],
+                       f"{key[:16]}-{i}") for i, f in enumerate(stored)]
+    if finder.computed:
+        ctx.reporter.info(f"faces: looked at {finder.computed} picture(s) with {identity}")
+    ctx.reporter.info(f"faces: {len(faces)} face(s) in {with_faces} of {len(todo)} picture(s)")
+    return FacesResult(faces, len(todo), with_faces, identity)
+
+
+def _compute(ctx: StageContext, ns: Any, key: str, src: Source, finder: Finder) -> list[dict[str, Any]] | None:
+    from ..cache import atomic_write_json
+
+    try:
+        found = finder.find(src.image)
+    except (OSError, ValueError, RuntimeError) as exc:  # an unreadable picture; the map stage reports it too
+        ctx.reporter.warn(f"{src.image}: faces not searched ({exc})")
+        return None
+    stored = [{"b": list(f.box), "s": f.score, "d": list(f.descriptor)} for f in found]
+    with ns.new_dir(key) as folder:
+        for i, f in enumerate(found):
+            (folder / f"{i}.jpg").write_bytes(f.crop)
+        atomic_write_json(folder / "faces.json", stored)
+    return stored
