@@ -136,6 +136,17 @@ class PortraitsSettings:
 
 
 @dataclass
+class CollageSettings:
+    cutter: str = "auto"  # cuts the figures out: "isnet[:small|medium|<model>]" (DIS IS-Net, the optional tool),
+    # "paper" (scans on light paper), "person", "grabcut"; "auto": isnet when its model is installed, else grabcut
+    count: int = 0  # compositions made; 0: no collages (the collages stage does nothing)
+    size: int = 1024  # pixels: each composition is size x size
+    seed: int = 1  # same seed, same sources, same settings: the same pixels
+    sources: list[str] = field(default_factory=list)  # folders or files of archive/ to cut from; empty: all of it
+    styles: list[str] = field(default_factory=lambda: ["fractal", "scatter", "frieze"])  # taken in turn
+
+
+@dataclass
 class YouTubeSettings:
     privacy: str = "private"  # "private", "unlisted" or "public"
     category: str = "1"  # YouTube category id (1 = Film & Animation)
@@ -175,6 +186,7 @@ class Settings:
     map: MapSettings = field(default_factory=MapSettings)
     labels: LabelSettings = field(default_factory=LabelSettings)
     portraits: PortraitsSettings = field(default_factory=PortraitsSettings)
+    collages: CollageSettings = field(default_factory=CollageSettings)
     youtube: YouTubeSettings = field(default_factory=YouTubeSettings)
     build: BuildSettings = field(default_factory=BuildSettings)
 
@@ -304,6 +316,7 @@ def _problems(settings: Settings, site_dir: Path | None = None) -> list[str]:
     need(_device_ok(m.device), "[map] device must be cpu, cuda or auto")
     spec("face-detector", settings.portraits.detector, "portraits")
     out.extend(_portraits_problems(settings.portraits))
+    out.extend(_collage_problems(settings.collages))
     need(y.privacy in ("private", "unlisted", "public"), "[youtube] privacy must be private, unlisted or public")
     need(y.player in ("self", "youtube", "both"), "[youtube] player must be self, youtube or both")
     need(y.upload in ("original", "described"), f"[youtube] upload must be original or described, got {y.upload!r}")
@@ -392,6 +405,12 @@ def _narration_problems(n: NarrationSettings, site_dir: Path | None) -> list[str
             out.append(f"[narration] the voice {model.name} has no config {model.name}.json beside it "
                        "(a Piper voice comes as a .onnx and a .onnx.json)")
     return out
+
+
+def _collage_problems(c: CollageSettings) -> list[str]:
+    from .collage.check import collage_problems
+
+    return collage_problems(c)
 
 
 def validate(settings: Settings, path: Path | None = None) -> None:

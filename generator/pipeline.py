@@ -1,5 +1,5 @@
 """The build, top to bottom: read -> media -> renditions -> captions -> subtitles -> narration -> map -> labels
--> faces -> render -> write.
+-> faces -> collages -> render -> write.
 
 Each stage is a module of :mod:`generator.stages` with typed inputs and outputs, its own settings
 section and cache namespaces (``build.py list`` shows them). Everything is gathered and rendered in
@@ -23,6 +23,7 @@ from .stages import (
     StageContext,
     StageInfo,
     captions,
+    collages,
     faces,
     media,
     narration,
@@ -43,7 +44,7 @@ def stages() -> tuple[StageInfo, ...]:
     from .stages import map as map_stage
 
     return (read.STAGE, media.STAGE, renditions.STAGE, captions.STAGE, subtitles.STAGE, narration.STAGE,
-            map_stage.STAGE, labels_stage.STAGE, faces.STAGE, render.STAGE, write.STAGE)
+            map_stage.STAGE, labels_stage.STAGE, faces.STAGE, collages.STAGE, render.STAGE, write.STAGE)
 
 
 @dataclass
@@ -111,6 +112,11 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
         if found is not None and found.faces:
             site.extras["portraits_url"] = "portraits/"
             site.extras["portraits"] = found
+        series = collages.run(ctx, archive) if options.with_map else None
+        if series is not None:
+            from .site.collages_page import register_collages
+
+            register_collages(site, series)
         before = write.previous(out_dir)  # after write.start, which restores an output an interrupted swap lost
         rendered = render.run(ctx, site, site_map, before, taught)
         if settings.build.strict and reporter.warnings:

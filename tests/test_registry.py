@@ -33,12 +33,12 @@ def test_specs_are_checked_with_the_choices_named():
 def test_a_new_kind_and_a_missing_dependency(monkeypatch):
     monkeypatch.setattr(registry, "_ENTRIES", dict(registry._ENTRIES))
     monkeypatch.setattr(registry, "KINDS", dict(registry.KINDS))
-    entry = registry.register("cutter", "nobody", "generator.does_not_exist:Voice", requires=("no_such_module_xyz",),
+    entry = registry.register("sharpener", "nobody", "generator.does_not_exist:Voice", requires=("no_such_module_xyz",),
                               install="pip install no-such-module", kind_summary="cuts things")
-    assert registry.KINDS["cutter"] == "cuts things"
+    assert registry.KINDS["sharpener"] == "cuts things"
     assert entry.unavailable() == "no_such_module_xyz not installed (pip install no-such-module)"
     with pytest.raises(MissingDependency, match="pip install no-such-module"):
-        registry.create("cutter", "nobody")
+        registry.create("sharpener", "nobody")
 
 
 def test_list_shows_stages_and_every_kind(capsys):
@@ -46,10 +46,11 @@ def test_list_shows_stages_and_every_kind(capsys):
     out = capsys.readouterr().out
     stages = [line.split()[0] for line in out.split("\n\n")[0].splitlines()[1:]]
     assert stages == ["read", "media", "renditions", "captions", "subtitles", "narration", "map", "labels", "faces",
-                      "render", "write"]
+                      "collages", "render", "write"]
     assert "captions v1" in out and "map-layout v" in out and "[map]" in out
     assert "[narration]" in out and "narration-speech v1" in out
     assert "piper[:<path to a .onnx voice>]" in out and "espeak-ng[:<espeak-ng voice>]" in out
-    for kind in ("captioners:", "embedders:", "layouts:", "voices:"):
+    assert "[collages]" in out and "collage-cutouts v1" in out and "isnet[:<small|medium|model path>]" in out
+    for kind in ("captioners:", "embedders:", "layouts:", "voices:", "cutters:"):
         assert kind in out
     assert "describe" in out and "hf:<model id or path>" in out and "available" in out

@@ -88,11 +88,16 @@ class LabelQueue:
 
 
 def review_queues(content_dir: Path, settings: Settings, cache: Cache) -> list[ReviewQueue]:
-    """Every queue of the site folder (labels; the collages' queue is added beside them)."""
+    """Every queue of the site folder: one per taught label, then the collages' keep-or-discard."""
+    from ..collage.review import collage_queue
     from ..stages.labels import read_index
 
+    queues: list[ReviewQueue] = []
     index = read_index(cache, content_dir)
-    if index is None:
-        return []
-    return [LabelQueue(src.name, src.csv_path, index, cache, settings)
-            for src in find_labels(content_dir, settings.labels.folder)]
+    if index is not None:
+        queues += [LabelQueue(src.name, src.csv_path, index, cache, settings)
+                   for src in find_labels(content_dir, settings.labels.folder)]
+    collages = collage_queue(content_dir, settings, cache)
+    if collages is not None:
+        queues.append(collages)
+    return queues

@@ -124,6 +124,8 @@ class SiteRenderer:
             items.append(("Labels", str(self.site.extras["labels_url"]), "labels", False))
         if self.site.extras.get("portraits_url"):
             items.append(("Portraits", str(self.site.extras["portraits_url"]), "portraits", False))
+        if self.site.extras.get("collages_url"):  # only when some collage is published
+            items.append(("Collages", str(self.site.extras["collages_url"]), "collages", False))
         return items
 
     def nav(self, root: str, current: str) -> list[NavItem]:

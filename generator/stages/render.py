@@ -42,5 +42,9 @@ def run(ctx: StageContext, site: SiteModel, site_map: MapResult | None, previous
         from ..site.portraits_page import render_portraits
 
         render_portraits(site.extras["portraits"], renderer, tree)
+    if site.extras.get("collages") is not None:
+        from ..site.collages_page import render_collages
+
+        render_collages(site.extras["collages"], renderer, tree)
     render_all(renderer)
     return Rendered(tree, renderer.stats)

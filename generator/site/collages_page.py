@@ -1,0 +1,75 @@
+"""``dreams/collages/``: the compositions the curator kept (all of them before any review), each with
+the archive pictures it is made of credited and linked to their place on the map, labelled as made by
+the machine. The dreams index (another section) finds it in ``site.extras["dream_sections"]``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+from .views import url_path
+
+if TYPE_CHECKING:
+    from ..collage.series import Series
+    from ..model import SiteModel
+    from .output import OutputTree
+    from .render import SiteRenderer
+
+COLLAGES_URL = "dreams/collages/"
+
+
+@dataclass(frozen=True)
+class SourceView:
+    title: str
+    href: str  # its item on the map (or its file in the archive when there is no map)
+    creator: str = ""
+    role: str = "figure"  # "ground" or "figure"
+
+
+@dataclass(frozen=True)
+class CollageView:
+    id: str
+    title: str
+    style: str
+    image: str  # relative to the page
+    thumb: str
+    sources: tuple[SourceView, ...]
+
+
+def register_collages(site: SiteModel, series: Series) -> None:
+    """Tell the render stage and the dreams index that there are collages to show (none kept: no section)."""
+    kept = series.published()
+    if not kept:
+        return
+    site.extras["collages"] = series
+    site.extras["collages_url"] = COLLAGES_URL
+    site.extras.setdefault("dream_sections", []).append({
+        "title": "Collages", "url": COLLAGES_URL, "thumb": f"{COLLAGES_URL}{kept[0].id}.thumb.jpg",
+        "blurb": f"{len(kept)} collage{'s' if len(kept) != 1 else ''} in homage to Max Ernst: figures the machine "
+                 f"cut out of the archive ({series.cutter}), repeated, scaled and turned on grounds from it."})
+
+
+def render_collages(series: Series, renderer: SiteRenderer, tree: OutputTree) -> None:
+    site = renderer.site
+    by_id = {item.id: item for item in site.archive}
+    root = "../../"
+    views = []
+    for n, comp in enumerate(series.published(), start=1):
+        tree.add_file(f"{COLLAGES_URL}{comp.id}.jpg", comp.image)
+        tree.add_file(f"{COLLAGES_URL}{comp.id}.thumb.jpg", comp.thumb)
+        sources = []
+        for sid in comp.plan.sources:
+            item = by_id.get(sid)
+            href = (f"{root}{renderer.map_url}#item={quote(sid, safe='')}" if renderer.map_url
+                    else f"{root}archive/files/{url_path(sid)}")
+            sources.append(SourceView(item.title if item else sid, href,
+                                      item.metadata.get("creator", "") if item else "",
+                                      "ground" if sid == comp.plan.ground else "figure"))
+        views.append(CollageView(comp.id, f"Collage {n}", comp.plan.style, f"{comp.id}.jpg", f"{comp.id}.thumb.jpg",
+                                 tuple(sources)))
+    s = site.settings.collages
+    renderer.page("collages.html", COLLAGES_URL + "index.html", "collages", dict(
+        collages=views, page_title="Collages", wide=True, reviewed=series.reviewed, cutter=series.cutter,
+        made=len(series.compositions), seed=s.seed,
+        description=f"{len(views)} collages made by the machine from the archive's pictures."))
