@@ -147,6 +147,15 @@ class CollageSettings:
 
 
 @dataclass
+class SearchSettings:
+    enabled: bool = True  # a search page (search/), a search box in every page's header and the Pagefind index
+    # under pagefind/ (needs `pip install -e .[search]`; without it the site is built without search, with a warning)
+    language: str = ""  # ISO 639-1 language whose word stems the index uses ("en", "fr"); empty: [site] language
+    exclude: list[str] = field(default_factory=list)  # globs on a hit's address below the site root that are left
+    # out: "credits/", "films/rushes/*", "films/*#t=*" (every cue), "map/*" (the archive)
+
+
+@dataclass
 class YouTubeSettings:
     privacy: str = "private"  # "private", "unlisted" or "public"
     category: str = "1"  # YouTube category id (1 = Film & Animation)
@@ -187,6 +196,7 @@ class Settings:
     labels: LabelSettings = field(default_factory=LabelSettings)
     portraits: PortraitsSettings = field(default_factory=PortraitsSettings)
     collages: CollageSettings = field(default_factory=CollageSettings)
+    search: SearchSettings = field(default_factory=SearchSettings)
     youtube: YouTubeSettings = field(default_factory=YouTubeSettings)
     build: BuildSettings = field(default_factory=BuildSettings)
 
@@ -317,6 +327,7 @@ def _problems(settings: Settings, site_dir: Path | None = None) -> list[str]:
     spec("face-detector", settings.portraits.detector, "portraits")
     out.extend(_portraits_problems(settings.portraits))
     out.extend(_collage_problems(settings.collages))
+    out.extend(_search_problems(settings.search))
     need(y.privacy in ("private", "unlisted", "public"), "[youtube] privacy must be private, unlisted or public")
     need(y.player in ("self", "youtube", "both"), "[youtube] player must be self, youtube or both")
     need(y.upload in ("original", "described"), f"[youtube] upload must be original or described, got {y.upload!r}")
@@ -339,6 +350,17 @@ def _problems(settings: Settings, site_dir: Path | None = None) -> list[str]:
     if executor is not None and executor.unavailable():  # found without importing it: a build never starts for nothing
         out.append(f"[build] executor {b.executor!r} cannot run here: {executor.unavailable()}")
     need(b.ray_actors >= 0, "[build] ray_actors must be 0 (one per CPU or GPU) or more")
+    return out
+
+
+def _search_problems(s: SearchSettings) -> list[str]:
+    import re
+
+    out = []
+    if s.language and not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*", s.language):
+        out.append(f"[search] language must be a language code such as en or pt-BR, got {s.language!r}")
+    if any(not p.strip() for p in s.exclude):
+        out.append("[search] exclude must not hold an empty pattern")
     return out
 
 

@@ -50,5 +50,9 @@ class StrictModeError(ElectricSpeechError):
     """--strict was given and the build produced warnings."""
 
 
+class SearchError(ElectricSpeechError):
+    """The search index could not be made (the pagefind binary failed or stopped)."""
+
+
 class PublishError(ElectricSpeechError):
     """Publishing stopped (quota, auth, network); the ledger keeps what was done."""

@@ -1,5 +1,5 @@
 """The build, top to bottom: read -> media -> renditions -> captions -> subtitles -> narration -> map -> labels
--> faces -> collages -> render -> write.
+-> faces -> collages -> render -> search -> write.
 
 Each stage is a module of :mod:`generator.stages` with typed inputs and outputs, its own settings
 section and cache namespaces (``build.py list`` shows them). Everything is gathered and rendered in
@@ -30,6 +30,7 @@ from .stages import (
     read,
     render,
     renditions,
+    search,
     subtitles,
     write,
 )
@@ -44,7 +45,8 @@ def stages() -> tuple[StageInfo, ...]:
     from .stages import map as map_stage
 
     return (read.STAGE, media.STAGE, renditions.STAGE, captions.STAGE, subtitles.STAGE, narration.STAGE,
-            map_stage.STAGE, labels_stage.STAGE, faces.STAGE, collages.STAGE, render.STAGE, write.STAGE)
+            map_stage.STAGE, labels_stage.STAGE, faces.STAGE, collages.STAGE, render.STAGE, search.STAGE,
+            write.STAGE)
 
 
 @dataclass
@@ -60,6 +62,7 @@ class BuildStats:
     cache: dict[str, tuple[int, int]] = field(default_factory=dict)  # stage -> (hits, misses)
     render: RenderStats = field(default_factory=RenderStats)
     labels: list[str] = field(default_factory=list)  # one line per taught label (decisions, accuracy)
+    search: search.SearchStats = field(default_factory=search.SearchStats)
 
 
 @dataclass
@@ -118,7 +121,10 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
 
             register_collages(site, series)
         before = write.previous(out_dir)  # after write.start, which restores an output an interrupted swap lost
+        search.prepare(ctx, site)  # the search page and header box are rendered only when there will be an index
         rendered = render.run(ctx, site, site_map, before, taught)
+        # nothing is written (publish, --dry-run): no index is needed
+        searched = search.run(ctx, site, site_map, rendered) if options.write else search.SearchStats()
         if settings.build.strict and reporter.warnings:
             raise StrictModeError(f"--strict: {len(reporter.warnings)} warning(s), nothing written")
         written = write.run(ctx, rendered, out_dir, before, staging) if staging is not None else 0
@@ -135,5 +141,6 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
         captions_computed=ctx.cache.misses.get(captions.NAMESPACE, 0), cues=sum(len(f.cues) for f in site.films),
         pages=len(site.pages), archive=len(site.archive), files_written=written, seconds=timer.elapsed,
         cache=ctx.cache.summary(), render=rendered.stats, labels=taught.summary() if taught is not None else [],
+        search=searched,
     )
     return BuildResult(site, out_dir, stats, list(reporter.warnings))

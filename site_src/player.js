@@ -466,4 +466,6 @@
     wireSwitch();
     startAtHash();
   }
+  // a link to another moment of this film (a search hit, a shared #t=) moves the film there without a reload
+  window.addEventListener("hashchange", startAtHash);
 })();

@@ -98,10 +98,11 @@ def test_noop_build_never_loads_a_model(demo_copy):
     code = ("import sys; from generator.cli import main; "
             "rc = main(['--content', sys.argv[1], '--out', sys.argv[2], '-q']);"
             "print(rc, 'torch' in sys.modules, 'umap' in sys.modules, 'openTSNE' in sys.modules,"
-            " 'piper' in sys.modules or 'onnxruntime' in sys.modules, 'cv2' in sys.modules or 'dlib' in sys.modules)")
+            " 'piper' in sys.modules or 'onnxruntime' in sys.modules, 'cv2' in sys.modules or 'dlib' in sys.modules,"
+            " 'pagefind' in sys.modules or 'sentence_transformers' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code, str(demo_copy / "content"), str(demo_copy / "_site")],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
-    assert proc.stdout.split() == ["0", "False", "False", "False", "False", "False"], proc.stderr
+    assert proc.stdout.split() == ["0", "False", "False", "False", "False", "False", "False"], proc.stderr
 
 
 def test_demo_collages_credit_their_sources(demo_build):
@@ -121,8 +122,10 @@ def test_page_edit_rerenders_without_recaptioning(demo_copy):
     page.write_text(page.read_text() + "\n\nA sentence added by the test.\n")
     result = run_build(content, demo_copy / "_site")
     assert result.stats.captions_computed == 0
-    assert all(m == 0 for stage, (_, m) in result.stats.cache.items() if stage != "markdown"), result.stats.cache
-    assert result.stats.cache["markdown"][1] == 1
+    # the page's text is searched: the search index is made again, once
+    assert all(m == 0 for stage, (_, m) in result.stats.cache.items() if stage not in ("markdown", "search")), \
+        result.stats.cache
+    assert result.stats.cache["markdown"][1] == 1 and result.stats.cache["search"] == (0, 1)
     assert "A sentence added by the test." in (demo_copy / "_site" / page.stem / "index.html").read_text()
 
 
@@ -143,7 +146,8 @@ def test_caption_setting_change_recaptions_only(demo_copy, demo_build):
     assert cache.get("captions", (0, 0))[1] == described
     for stage, (_, misses) in cache.items():
         # the narration speaks again only the sentences the new setting rewrote
-        if stage not in ("captions", "markdown") and not stage.startswith("narration-"):
+        # the rewritten captions are searched too: the search index is made again
+        if stage not in ("captions", "markdown", "search") and not stage.startswith("narration-"):
             assert misses == 0, (stage, cache)
 
 

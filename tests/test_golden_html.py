@@ -1,4 +1,4 @@
-"""Golden HTML of the front page, a film page, a page and the archive for a small fixed site.
+"""Golden HTML of the front page, a film page, a page, the archive and the search page for a small fixed site.
 
 After an intended change to the templates, regenerate and review the diff:
 
@@ -25,6 +25,7 @@ PAGES = {
     "films/test-card/index.html": "film.html",
     "about/index.html": "page.html",
     "archive/index.html": "archive.html",
+    "search/index.html": "search.html",
 }
 
 
@@ -35,7 +36,7 @@ def normalise(html: str) -> str:
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("golden_html")
-    return render_site(make_site(tmp, map_url="map/"))
+    return render_site(make_site(tmp, map_url="map/", search_url="search/"))
 
 
 @pytest.mark.parametrize("rel", sorted(PAGES))
@@ -51,6 +52,6 @@ def test_golden_html(rendered, rel):
 
 
 def test_rendering_is_deterministic(rendered, tmp_path):
-    again = render_site(make_site(tmp_path, map_url="map/"))
+    again = render_site(make_site(tmp_path, map_url="map/", search_url="search/"))
     for rel in PAGES:
         assert again.files[rel] == rendered.files[rel]

@@ -74,6 +74,9 @@ def attach(result: LabelsResult, site: SiteModel, site_map: MapResult | None) ->
     """Give the site model and the map what they show of the labels (before anything is rendered)."""
     site.extras["labels_url"] = LABELS_URL
     site.extras["taught"] = item_labels(result)
+    terms = site.extras.setdefault("search_terms", {})  # a search for "calm" finds the images taught calm
+    for item_id, mine in site.extras["taught"].items():
+        terms.setdefault(item_id, []).extend(name for name, _, _, _ in mine)
     if site_map is None or "archive" not in site_map.layers:
         return
     site.extras["label_thumbs"] = thumb_paths(site_map)

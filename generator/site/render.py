@@ -99,10 +99,11 @@ class SiteRenderer:
         self.description = s.description
         self.base_url = s.base_url.rstrip("/")
         self.map_url = str(site.extras.get("map_url") or "")
+        self.search_url = str(site.extras.get("search_url") or "")  # set by generator/stages/search.py
         self.captioner = site.settings.captions.captioner
         self._nav = self._nav_items()
         self._shared = fingerprint(VERSION, templates_digest(), assets, self.title, self.language, self.description,
-                                   self.base_url, s.author, self.captioner, self._nav)
+                                   self.base_url, s.author, self.captioner, self._nav, self.search_url)
 
     # -- shared context
 
@@ -149,6 +150,7 @@ class SiteRenderer:
             "og_type": "website",
             "asset": self.assets,
             "nav": self.nav(root, current),
+            "search_href": (root + self.search_url) if self.search_url and current != "search" else "",
             "captioner": self.captioner,
             "inline_css": "",
             "page_title": "",
@@ -341,4 +343,8 @@ def render_all(renderer: SiteRenderer) -> None:
         renderer.render_archive()
     renderer.render_index(films)
     renderer.render_404()
+    if renderer.search_url:
+        from .search_page import render_search
+
+        render_search(renderer)
     renderer.finish()

@@ -83,7 +83,7 @@ def make_film(tmp: Path, *, slug: str = "test-card", title: str = "Test Card", v
 
 
 def make_site(tmp: Path, *, films: list[Film] | None = None, hostile: bool = False,
-              settings: Settings | None = None, map_url: str = "") -> SiteModel:
+              settings: Settings | None = None, map_url: str = "", search_url: str = "") -> SiteModel:
     """A site with one film, one page and a two-image archive. ``hostile`` puts markup-like text into
     every field a visitor sees, to prove it is escaped."""
     settings = settings or Settings()
@@ -109,6 +109,8 @@ def make_site(tmp: Path, *, films: list[Film] | None = None, hostile: bool = Fal
                     width=200, height=260, format="JPEG", metadata={"year": "1950"}),
     ]
     extras = {"map_url": map_url} if map_url else {}
+    if search_url:
+        extras["search_url"] = search_url  # as the search stage's prepare() sets it
     return SiteModel(settings=settings, content_dir=tmp / "content", films=films, pages=[page], archive=archive,
                      archive_columns=["title", "year", "place"], extras=extras)
 
