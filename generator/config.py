@@ -156,6 +156,24 @@ class SearchSettings:
 
 
 @dataclass
+class StorySettings:
+    folder: str = "stories"  # where the stories are, relative to the site folder: <folder>/<slug>.md
+    seconds: float = 5.0  # seconds each sentence's image is on screen (a story's front matter may say its own)
+    dissolve: float = 1.0  # seconds of cross-dissolve between two images (less than `seconds`)
+    width: int = 1280  # the story film's picture size (even numbers)
+    height: int = 720
+    fps: int = 25
+    motion: str = "kenburns"  # "kenburns" (a slow pan or zoom over each image, seeded by the story) or "still"
+    weights: list[str] = field(default_factory=lambda: ["texts=1.0", "classes=0.6"])  # how much an image's texts
+    # (title, description, machine caption) and its ImageNet classes (weighted by the CNN's probabilities) count
+    smoothness: float = 0.15  # 0-1: how much consecutive images should resemble each other (a path through
+    # neighbours); 0 picks each sentence's best image alone
+    frames: bool = True  # also consider the films' keyframes (by their machine captions), not only the archive
+    preset: str = "veryfast"  # x264 preset of the story films
+    crf: int = 22  # x264 quality of the story films
+
+
+@dataclass
 class YouTubeSettings:
     privacy: str = "private"  # "private", "unlisted" or "public"
     category: str = "1"  # YouTube category id (1 = Film & Animation)
@@ -197,6 +215,7 @@ class Settings:
     portraits: PortraitsSettings = field(default_factory=PortraitsSettings)
     collages: CollageSettings = field(default_factory=CollageSettings)
     search: SearchSettings = field(default_factory=SearchSettings)
+    stories: StorySettings = field(default_factory=StorySettings)
     youtube: YouTubeSettings = field(default_factory=YouTubeSettings)
     build: BuildSettings = field(default_factory=BuildSettings)
 
@@ -311,6 +330,7 @@ def _problems(settings: Settings, site_dir: Path | None = None) -> list[str]:
     need(bool(c.archive_column.strip()), "[captions] archive_column must name a metadata.csv column")
     need(1 <= c.archive_neighbours <= 100, "[captions] archive_neighbours must be between 1 and 100")
     out.extend(_narration_problems(settings.narration, site_dir))
+    out.extend(story_problems(settings.stories))
     spec("embedder", m.embedder, "map")
     layouts = registry.names("layout")
     unknown = [name for name in m.layouts if name not in layouts]
@@ -365,6 +385,56 @@ def _search_problems(s: SearchSettings) -> list[str]:
 
 
 X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+
+
+STORY_MOTIONS = ("kenburns", "still")  # [stories] motion
+
+
+def story_weights(st: StorySettings) -> dict[str, float]:
+    """``[stories] weights`` as {"texts": w, "classes": w}; raises ValueError naming a bad entry."""
+    out = {"texts": 1.0, "classes": 0.6}
+    for entry in st.weights:
+        name, sep, value = entry.partition("=")
+        if not sep or name.strip() not in out:
+            raise ValueError(f"{entry!r} (write texts=<number> or classes=<number>)")
+        try:
+            weight = float(value)
+        except ValueError:
+            raise ValueError(f"{entry!r}: {value!r} is not a number") from None
+        if weight < 0:
+            raise ValueError(f"{entry!r}: a weight is 0 or more")
+        out[name.strip()] = weight
+    if out["texts"] + out["classes"] <= 0:
+        raise ValueError("texts and classes cannot both be 0")
+    return out
+
+
+def story_problems(st: StorySettings) -> list[str]:
+    """The problems of a ``[stories]`` section (a story's front matter laid over the site's, too)."""
+    out = []
+    if not st.folder.strip():
+        out.append("[stories] folder must name a folder")
+    if not 0.5 <= st.seconds <= 120:
+        out.append(f"[stories] seconds must be between 0.5 and 120, got {st.seconds}")
+    if not 0 <= st.dissolve < st.seconds:
+        out.append(f"[stories] dissolve must be 0 or more and less than seconds ({st.seconds}), got {st.dissolve}")
+    if st.width < 64 or st.height < 64 or st.width % 2 or st.height % 2:
+        out.append(f"[stories] width and height must be even numbers of at least 64, got {st.width}x{st.height}")
+    if not 1 <= st.fps <= 120:
+        out.append(f"[stories] fps must be between 1 and 120, got {st.fps}")
+    if st.motion not in STORY_MOTIONS:
+        out.append(f"[stories] motion must be {' or '.join(STORY_MOTIONS)}, got {st.motion!r}")
+    try:
+        story_weights(st)
+    except ValueError as exc:
+        out.append(f"[stories] weights: {exc}")
+    if not 0 <= st.smoothness <= 1:
+        out.append(f"[stories] smoothness must be between 0 and 1, got {st.smoothness}")
+    if st.preset not in X264_PRESETS:
+        out.append(f"[stories] preset must be one of {', '.join(X264_PRESETS)}, got {st.preset!r}")
+    if not 0 <= st.crf <= 51:
+        out.append(f"[stories] crf must be between 0 and 51, got {st.crf}")
+    return out
 
 
 def _video_problems(v: VideoSettings) -> list[str]:

@@ -1,5 +1,5 @@
-"""The build, top to bottom: read -> media -> renditions -> captions -> subtitles -> narration -> map -> labels
--> faces -> collages -> render -> search -> write.
+"""The build, top to bottom: read -> media -> renditions -> captions -> stories -> subtitles -> narration -> map
+-> labels -> faces -> collages -> render -> search -> write.
 
 Each stage is a module of :mod:`generator.stages` with typed inputs and outputs, its own settings
 section and cache namespaces (``build.py list`` shows them). Everything is gathered and rendered in
@@ -31,6 +31,7 @@ from .stages import (
     render,
     renditions,
     search,
+    stories,
     subtitles,
     write,
 )
@@ -44,9 +45,9 @@ def stages() -> tuple[StageInfo, ...]:
     from .stages import labels as labels_stage
     from .stages import map as map_stage
 
-    return (read.STAGE, media.STAGE, renditions.STAGE, captions.STAGE, subtitles.STAGE, narration.STAGE,
-            map_stage.STAGE, labels_stage.STAGE, faces.STAGE, collages.STAGE, render.STAGE, search.STAGE,
-            write.STAGE)
+    return (read.STAGE, media.STAGE, renditions.STAGE, captions.STAGE, stories.STAGE, subtitles.STAGE,
+            narration.STAGE, map_stage.STAGE, labels_stage.STAGE, faces.STAGE, collages.STAGE, render.STAGE,
+            search.STAGE, write.STAGE)
 
 
 @dataclass
@@ -85,6 +86,7 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
         films = media.run(ctx, content.films)
         films = renditions.run(ctx, films)
         films = captions.run(ctx, films, content.archive, content.archive_columns)
+        films, told = stories.run(ctx, films, content.stories, content.archive)
         films = subtitles.run(ctx, films)
         films = narration.run(ctx, films)
         site_map = None
@@ -103,6 +105,8 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
             archive = site_map.archive if site_map else []  # the map stage read every image: keep the readable
         site = SiteModel(settings=settings, content_dir=content_dir, films=films, pages=content.pages,
                          archive=archive, archive_columns=content.archive_columns)
+        if told:
+            site.extras["stories"] = told
         if site_map is not None:
             site.extras["map_url"] = "map/"
             site.extras["map"] = {"count": site_map.count, "frames": site_map.frames, "scores": site_map.scores,

@@ -25,7 +25,8 @@ def test_demo_output_has_the_contract(demo_build):
     site, content, summary = demo_build["site"], demo_build["content"], demo_build["summary"]
     assert (site / "index.html").is_file() and (site / "map" / "index.html").is_file()
     films = sorted(p.name for p in (content / "films").iterdir() if p.is_dir())
-    assert len(films) >= 2 and summary["films"] == len(films)
+    films += sorted(p.stem for p in (content / "stories").glob("*.md"))  # each story is a film too
+    assert len(films) >= 3 and summary["films"] == len(films)
     for slug in films:
         d = site / "films" / slug
         assert (d / "index.html").is_file() and (d / f"{slug}.vtt").is_file() and (d / f"{slug}.srt").is_file()
@@ -146,8 +147,11 @@ def test_caption_setting_change_recaptions_only(demo_copy, demo_build):
     assert cache.get("captions", (0, 0))[1] == described
     for stage, (_, misses) in cache.items():
         # the narration speaks again only the sentences the new setting rewrote
-        # the rewritten captions are searched too: the search index is made again
-        if stage not in ("captions", "markdown", "search") and not stage.startswith("narration-"):
+        # the rewritten captions are searched too: the search index is made again; and the story is scored again
+        # (the films' keyframe captions are among its candidates' texts): the rewritten captions are embedded,
+        # and the choice recomputed from the cached embeddings
+        if stage not in ("captions", "markdown", "search", "stories-choice", "stories-texts") and not stage.startswith(
+                "narration-"):
             assert misses == 0, (stage, cache)
 
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..cache import Cache
 
 SLUG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-RESERVED_SLUGS = {"films", "archive", "map", "assets", "index.html", "404.html"}
+RESERVED_SLUGS = {"films", "archive", "map", "stories", "assets", "index.html", "404.html"}
 
 
 @dataclass

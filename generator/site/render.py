@@ -127,6 +127,11 @@ class SiteRenderer:
             items.append(("Portraits", str(self.site.extras["portraits_url"]), "portraits", False))
         if self.site.extras.get("collages_url"):  # only when some collage is published
             items.append(("Collages", str(self.site.extras["collages_url"]), "collages", False))
+        told = self.site.extras.get("stories")
+        if told:
+            from .stories_page import stories_href
+
+            items.append(("Stories", stories_href(told), "stories", False))
         return items
 
     def nav(self, root: str, current: str) -> list[NavItem]:

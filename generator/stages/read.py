@@ -5,10 +5,14 @@ touched; each is reported on its own line."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..errors import ContentError, ElectricSpeechError
 from ..model import ArchiveItem, Film, Page
 from . import StageContext, StageInfo
+
+if TYPE_CHECKING:
+    from ..stories.story import Story
 
 STAGE = StageInfo("read", "markdown and front matter of films and pages, archive files and metadata.csv",
                   section="site", namespaces=(("markdown", 1),))
@@ -20,6 +24,7 @@ class Content:
     pages: list[Page] = field(default_factory=list)
     archive: list[ArchiveItem] = field(default_factory=list)
     archive_columns: list[str] = field(default_factory=list)  # metadata.csv columns besides `file`
+    stories: list[Story] = field(default_factory=list)  # stories/<slug>.md (see generator.stages.stories)
 
 
 def run(ctx: StageContext) -> Content:
@@ -37,8 +42,11 @@ def run(ctx: StageContext) -> Content:
     from .captions import check
 
     check(ctx, found.films, archive, columns)  # each film's caption settings, before any footage is touched
+    from .stories import check as check_stories
+
+    stories = check_stories(ctx, found.films)
     _attach_youtube_ids(ctx, found.films)
-    return Content(films=found.films, pages=found.pages, archive=archive, archive_columns=columns)
+    return Content(films=found.films, pages=found.pages, archive=archive, archive_columns=columns, stories=stories)
 
 
 def _attach_youtube_ids(ctx: StageContext, films: list[Film]) -> None:

@@ -46,5 +46,9 @@ def run(ctx: StageContext, site: SiteModel, site_map: MapResult | None, previous
         from ..site.collages_page import render_collages
 
         render_collages(site.extras["collages"], renderer, tree)
+    if site.extras.get("stories"):
+        from ..site.stories_page import render_stories
+
+        render_stories(site.extras["stories"], renderer)
     render_all(renderer)
     return Rendered(tree, renderer.stats)
