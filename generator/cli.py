@@ -13,7 +13,7 @@ from .errors import ConfigError, ElectricSpeechError
 from .reporter import Reporter
 from .runner import print_summary, run_build
 
-COMMANDS = ("build", "serve", "publish", "list", "train-captioner")
+COMMANDS = ("build", "serve", "publish", "list", "train-captioner", "dream-film", "reenact")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -77,6 +77,12 @@ def make_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train-captioner", help="train a captioner of your own on COCO captions or the archive",
                        description=DESCRIPTION)
     add_arguments(t)
+    from .nextframe.command import DREAM_DESCRIPTION, REENACT_DESCRIPTION, add_dream_arguments, add_reenact_arguments
+
+    add_dream_arguments(sub.add_parser("dream-film", help="dream a film with a next-frame network trained on one "
+                                       "of the site's films", description=DREAM_DESCRIPTION))
+    add_reenact_arguments(sub.add_parser("reenact", help="re-enact the face of one film with the face "
+                                         "landmarks of another", description=REENACT_DESCRIPTION))
     sub.add_parser("list", help="list the build's stages and every captioner, embedder, layout, voice and executor",
                    description="List the stages of a build in order, and every registered captioner, embedder, voice, "
                                "layout and executor, with why an entry cannot run on this machine.")
@@ -115,6 +121,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .training.command import run as train_captioner
 
             return train_captioner(args, reporter)
+        if args.command in ("dream-film", "reenact"):
+            from .nextframe.command import run_dream, run_reenact
+
+            return (run_dream if args.command == "dream-film" else run_reenact)(args, reporter)
         if args.command == "serve":
             from .serve import serve
 
