@@ -203,6 +203,32 @@ class BuildSettings:
 
 
 @dataclass
+class DreamSettings:
+    images: dict[str, str] = field(default_factory=dict)  # archive image (its path below archive/) -> preset name:
+    # each is dreamt and gets a page dreams/<slug>/
+    films: dict[str, str] = field(default_factory=dict)  # film slug -> preset: a dream film <slug>-dream is made
+    # (a film's front matter `dream: <preset>` does the same)
+    presets: dict[str, Any] = field(default_factory=dict)  # [dreams.presets.<name>] tables: the site's own presets
+    # (layer, channels, octaves, octave_scale, steps, step_size, jitter, desaturate, size, seed); a built-in's name
+    # changes only the keys given
+    atlas: bool = False  # the channel atlas page dreams/atlas/: what each channel of atlas_layer dreams
+    atlas_layer: int = 7  # EfficientNet-Lite0 block 0-15 the atlas shows
+    atlas_channels: int = 32  # its first this many channels
+    atlas_size: int = 96  # pixels, each tile (square)
+    atlas_steps: int = 8  # gradient steps per octave (two octaves)
+    atlas_seed: int = 0
+    film_start: float = 0.0  # seconds into the source film where its dream starts
+    film_seconds: float = 5.0  # how much of the film is dreamt (0: all of it)
+    film_size: int = 256  # long side of a dream film in pixels
+    film_fps: float = 10.0  # frames dreamt per second of film
+    carry_steps: int = 3  # gradient steps on each frame after the first (the previous detail carried along the flow)
+    carry_blend: float = 0.9  # how much of the previous frame's detail is carried (0: each frame dreamt alone)
+    flow: str = "farneback"  # optical flow: "farneback" or "dis" (OpenCV)
+    threads: int = 0  # torch threads while dreaming; 0: torch's default (one per core)
+    device: str = "cpu"  # "cpu", "cuda" or "auto"
+
+
+@dataclass
 class Settings:
     site: SiteSettings = field(default_factory=SiteSettings)
     keyframes: KeyframeSettings = field(default_factory=KeyframeSettings)
@@ -217,11 +243,21 @@ class Settings:
     search: SearchSettings = field(default_factory=SearchSettings)
     stories: StorySettings = field(default_factory=StorySettings)
     youtube: YouTubeSettings = field(default_factory=YouTubeSettings)
+    dreams: DreamSettings = field(default_factory=DreamSettings)
     build: BuildSettings = field(default_factory=BuildSettings)
 
 
 def _coerce(value: Any, annotation: Any, where: str, path: Path) -> Any:
     origin = getattr(annotation, "__origin__", None)
+    if origin is dict:  # a table ([dreams] images); its values are checked by the section's own validation
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where} must be a table, got {value!r}", path)
+        args: tuple[Any, ...] = getattr(annotation, "__args__", ())
+        if len(args) == 2 and args[1] is str:
+            bad = {k: v for k, v in value.items() if not isinstance(v, str)}
+            if bad:
+                raise ConfigError(f"{where} values must be text (preset names), got {bad!r}", path)
+        return dict(value)
     if origin is list:
         if not isinstance(value, list):
             raise ConfigError(f"{where} must be a list, got {value!r}", path)
@@ -370,6 +406,9 @@ def _problems(settings: Settings, site_dir: Path | None = None) -> list[str]:
     if executor is not None and executor.unavailable():  # found without importing it: a build never starts for nothing
         out.append(f"[build] executor {b.executor!r} cannot run here: {executor.unavailable()}")
     need(b.ray_actors >= 0, "[build] ray_actors must be 0 (one per CPU or GPU) or more")
+    from .dreams.settings import dream_problems
+
+    out.extend(dream_problems(settings.dreams))
     return out
 
 

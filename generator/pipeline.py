@@ -1,5 +1,5 @@
-"""The build, top to bottom: read -> media -> renditions -> captions -> stories -> subtitles -> narration -> map
--> labels -> faces -> collages -> render -> search -> write.
+"""The build, top to bottom: read -> dream-films -> media -> renditions -> captions -> stories -> subtitles ->
+narration -> map -> labels -> faces -> collages -> dreams -> render -> search -> write.
 
 Each stage is a module of :mod:`generator.stages` with typed inputs and outputs, its own settings
 section and cache namespaces (``build.py list`` shows them). Everything is gathered and rendered in
@@ -24,6 +24,8 @@ from .stages import (
     StageInfo,
     captions,
     collages,
+    dream_films,
+    dreams,
     faces,
     media,
     narration,
@@ -45,9 +47,9 @@ def stages() -> tuple[StageInfo, ...]:
     from .stages import labels as labels_stage
     from .stages import map as map_stage
 
-    return (read.STAGE, media.STAGE, renditions.STAGE, captions.STAGE, stories.STAGE, subtitles.STAGE,
-            narration.STAGE, map_stage.STAGE, labels_stage.STAGE, faces.STAGE, collages.STAGE, render.STAGE,
-            search.STAGE, write.STAGE)
+    return (read.STAGE, dream_films.STAGE, media.STAGE, renditions.STAGE, captions.STAGE, stories.STAGE,
+            subtitles.STAGE, narration.STAGE, map_stage.STAGE, labels_stage.STAGE, faces.STAGE, collages.STAGE,
+            dreams.STAGE, render.STAGE, search.STAGE, write.STAGE)
 
 
 @dataclass
@@ -83,7 +85,8 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
     staging = write.start(ctx, out_dir) if options.write and content_dir.is_dir() else None
     try:
         content = read.run(ctx)
-        films = media.run(ctx, content.films)
+        films = dream_films.run(ctx, content.films)  # a dream film is then probed and captioned like any film
+        films = media.run(ctx, films)
         films = renditions.run(ctx, films)
         films = captions.run(ctx, films, content.archive, content.archive_columns)
         films, told = stories.run(ctx, films, content.stories, content.archive)
@@ -124,6 +127,10 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
             from .site.collages_page import register_collages
 
             register_collages(site, series)
+        dreamt = dreams.run(ctx, archive)
+        if dreamt is not None:
+            site.extras["dreams"] = dreamt
+        site.extras.setdefault("dream_sections", []).extend(dreams.sections(dreamt, films))
         before = write.previous(out_dir)  # after write.start, which restores an output an interrupted swap lost
         search.prepare(ctx, site)  # the search page and header box are rendered only when there will be an index
         rendered = render.run(ctx, site, site_map, before, taught)

@@ -28,6 +28,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         settings.captions.device = args.device
         settings.map.device = args.device
         settings.video.device = args.device
+        settings.dreams.device = args.device
     if getattr(args, "max_height", None):
         settings.video.max_height = args.max_height
     if getattr(args, "publish_original", False):

@@ -152,4 +152,4 @@ def test_the_gallery_credits_sources_and_registers_a_dream_section(archive, tmp_
     text = html.decode()
     assert "Made by the machine" in text and text.count('class="collage-item"') == 4
     assert 'href="../../archive/files/plates/plate-' in text  # no map in this site: the archive file
-    assert section["thumb"] in tree.files and '>Collages</a>' in text  # the nav names the section
+    assert section["thumb"] in tree.files and '>Dreams</a>' in text  # the nav names the dreams section

@@ -26,7 +26,10 @@ def test_demo_output_has_the_contract(demo_build):
     assert (site / "index.html").is_file() and (site / "map" / "index.html").is_file()
     films = sorted(p.name for p in (content / "films").iterdir() if p.is_dir())
     films += sorted(p.stem for p in (content / "stories").glob("*.md"))  # each story is a film too
-    assert len(films) >= 3 and summary["films"] == len(films)
+    dreamt = ["photographs-dream"]  # [dreams] films: a film of the site made by the machine
+    assert len(films) >= 3 and summary["films"] == len(films) + len(dreamt)
+    for slug in dreamt:
+        assert validate_vtt(site / "films" / slug / f"{slug}.vtt")["errors"] == []
     for slug in films:
         d = site / "films" / slug
         assert (d / "index.html").is_file() and (d / f"{slug}.vtt").is_file() and (d / f"{slug}.srt").is_file()
@@ -114,7 +117,8 @@ def test_demo_collages_credit_their_sources(demo_build):
     assert 'href="../../map/#item=photographs%2Fcoffee.jpg">Coffee cup</a>' in html
     shown = re.findall(r'src="([^"]+\.thumb\.jpg)"', html)
     assert len(shown) == 6 and all((page.parent / s).is_file() for s in shown)
-    assert 'href="../dreams/collages/"' in (demo_build["site"] / "map" / "index.html").read_text()  # nav
+    assert 'href="../dreams/"' in (demo_build["site"] / "map" / "index.html").read_text()  # nav: Dreams
+    assert 'href="collages/"' in (demo_build["site"] / "dreams" / "index.html").read_text()  # a dreams section
 
 
 def test_page_edit_rerenders_without_recaptioning(demo_copy):

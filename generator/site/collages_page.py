@@ -43,7 +43,6 @@ def register_collages(site: SiteModel, series: Series) -> None:
     if not kept:
         return
     site.extras["collages"] = series
-    site.extras["collages_url"] = COLLAGES_URL
     site.extras.setdefault("dream_sections", []).append({
         "title": "Collages", "url": COLLAGES_URL, "thumb": f"{COLLAGES_URL}{kept[0].id}.thumb.jpg",
         "blurb": f"{len(kept)} collage{'s' if len(kept) != 1 else ''} in homage to Max Ernst: figures the machine "
@@ -69,7 +68,7 @@ def render_collages(series: Series, renderer: SiteRenderer, tree: OutputTree) ->
         views.append(CollageView(comp.id, f"Collage {n}", comp.plan.style, f"{comp.id}.jpg", f"{comp.id}.thumb.jpg",
                                  tuple(sources)))
     s = site.settings.collages
-    renderer.page("collages.html", COLLAGES_URL + "index.html", "collages", dict(
+    renderer.page("collages.html", COLLAGES_URL + "index.html", "dreams", dict(
         collages=views, page_title="Collages", wide=True, reviewed=series.reviewed, cutter=series.cutter,
         made=len(series.compositions), seed=s.seed,
         description=f"{len(views)} collages made by the machine from the archive's pictures."))

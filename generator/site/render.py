@@ -125,13 +125,15 @@ class SiteRenderer:
             items.append(("Labels", str(self.site.extras["labels_url"]), "labels", False))
         if self.site.extras.get("portraits_url"):
             items.append(("Portraits", str(self.site.extras["portraits_url"]), "portraits", False))
-        if self.site.extras.get("collages_url"):  # only when some collage is published
-            items.append(("Collages", str(self.site.extras["collages_url"]), "collages", False))
         told = self.site.extras.get("stories")
         if told:
             from .stories_page import stories_href
 
             items.append(("Stories", stories_href(told), "stories", False))
+        from .dreams_page import DREAMS_URL, wanted
+
+        if wanted(self.site):
+            items.append(("Dreams", DREAMS_URL, "dreams", False))
         return items
 
     def nav(self, root: str, current: str) -> list[NavItem]:

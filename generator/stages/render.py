@@ -50,5 +50,9 @@ def run(ctx: StageContext, site: SiteModel, site_map: MapResult | None, previous
         from ..site.stories_page import render_stories
 
         render_stories(site.extras["stories"], renderer)
+    from ..site.dreams_page import render_dreams, wanted
+
+    if wanted(site):
+        render_dreams(renderer)
     render_all(renderer)
     return Rendered(tree, renderer.stats)
