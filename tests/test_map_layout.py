@@ -3,6 +3,9 @@ new points, the preservation score, neighbours and cluster names."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -202,3 +205,11 @@ def test_lattice_offset_is_circular():
     off = lattice.lattice_offset(P, step)
     assert min(off[0], 1 - off[0]) < 1e-5 and off[1] == pytest.approx(0.5)
     assert lattice.free_cells_near(P, step, np.zeros((0, 2))).shape == (0, 2)
+
+
+def test_umap_is_imported_without_tensorflow():
+    # umap-learn imports TensorFlow (30-45 s here) for its parametric UMAP whenever the tf extra is installed
+    code = ("import sys; from generator.archive.umap_lib import import_umap; u = import_umap(); "
+            "print(hasattr(u, 'UMAP'), 'tensorflow' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert proc.stdout.split() == ["True", "False"], proc.stderr

@@ -70,7 +70,9 @@ def umap_layout(Y: np.ndarray, p: LayoutParams, wrap: Any = None) -> np.ndarray:
     if n < SMALL:
         return _pca2(Y)
     try:
-        import umap
+        from .umap_lib import import_umap
+
+        umap = import_umap()
     except ImportError:
         raise MissingDependency("umap-learn", "pip install umap-learn") from None
     levels = umap_levels(n, p.fit_sample, p.seed)

@@ -58,7 +58,9 @@ def knn_graph(Y: np.ndarray, k: int, seed: int, jobs: int = 2) -> tuple[np.ndarr
 
 
 def fuzzy_graph(Y: np.ndarray, idx: np.ndarray, dist: np.ndarray, seed: int) -> FuzzyGraph:
-    import umap.umap_ as U
+    from .umap_lib import import_umap
+
+    U = import_umap()
 
     graph, _, _ = U.fuzzy_simplicial_set(Y, idx.shape[1], np.random.RandomState(seed), "euclidean",
                                          knn_indices=idx, knn_dists=dist)
