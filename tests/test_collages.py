@@ -153,3 +153,54 @@ def test_the_gallery_credits_sources_and_registers_a_dream_section(archive, tmp_
     assert "Made by the machine" in text and text.count('class="collage-item"') == 4
     assert 'href="../../archive/files/plates/plate-' in text  # no map in this site: the archive file
     assert section["thumb"] in tree.files and '>Dreams</a>' in text  # the nav names the dreams section
+
+
+def test_keep_or_discard_in_the_review_page_writes_the_decisions(archive, tmp_path):
+    """The collages' queue is among the site's review queues, and "keep" on the review server writes
+    collages/decisions.csv, which the next series reads to publish only the kept ones."""
+    import functools
+    import http.client
+    import http.server
+    import json
+    import threading
+
+    from generator.collage.series import DECISIONS
+    from generator.labels.decisions import read_decisions
+    from generator.review.queues import review_queues
+    from generator.review.server import ReviewApp
+    from generator.serve import BuildState, Handler
+
+    content, items = archive
+    s = Settings(collages=settings())
+    queues = review_queues(content, s, Cache(tmp_path / "c"))
+    assert [q.slug for q in queues] == ["collages"]  # no label here: the collages alone
+    site = tmp_path / "_site"
+    site.mkdir()
+    app = ReviewApp(content, queues)
+    handler = functools.partial(Handler, directory=str(site), state=BuildState(), review=app)
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    port = httpd.server_address[1]
+    app.hosts = {f"127.0.0.1:{port}"}
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    headers = {"X-Review-Token": app.token, "Origin": f"http://127.0.0.1:{port}", "Host": f"127.0.0.1:{port}",
+               "Content-Type": "application/json"}
+
+    def post(path: str, body: object) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("POST", path, body=json.dumps(body).encode(), headers=headers)
+        r = conn.getresponse()
+        out = r.status, r.read()
+        conn.close()
+        return out
+
+    try:
+        status, body = post("/review/collages/api/next", {"have": [], "n": 2})
+        offered = [it["key"] for it in json.loads(body)["items"]]
+        assert status == 200 and len(offered) == 2
+        assert post("/review/collages/api/decide", {"key": offered[0], "decision": "keep"})[0] == 200
+        assert post("/review/collages/api/decide", {"key": offered[1], "decision": "discard"})[0] == 200
+    finally:
+        httpd.shutdown()
+    assert read_decisions(content / DECISIONS) == {offered[0]: "yes", offered[1]: "no"}
+    series = make(content, items, tmp_path / "c")
+    assert series is not None and [c.id for c in series.published()] == [offered[0]]
