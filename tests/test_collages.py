@@ -10,7 +10,8 @@ from collage_fixtures import synthetic_scan
 from PIL import Image
 
 from generator.cache import Cache
-from generator.config import CollageSettings, Settings
+from generator.config import Settings
+from generator.config_sections import CollageSettings
 from generator.model import ArchiveItem
 
 

@@ -8,7 +8,7 @@ from .. import registry
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
-    from ..config import CollageSettings
+    from ..config_sections import CollageSettings
 
 
 def collage_problems(c: CollageSettings) -> list[str]:

@@ -19,7 +19,7 @@ from .cutouts import create_cutter, cut_all, describe
 
 if TYPE_CHECKING:
     from ..cache import Cache
-    from ..config import CollageSettings
+    from ..config_sections import CollageSettings
     from ..model import ArchiveItem
     from ..reporter import Reporter
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from .presets import BLOCK_CHANNELS, FLOWS, FilmDream, Preset, all_presets, parse_presets
 
 if TYPE_CHECKING:
-    from ..config import DreamSettings
+    from ..config_sections import DreamSettings
 
 
 def presets_of(d: DreamSettings) -> dict[str, Preset]:

@@ -22,7 +22,7 @@ from ..model import ArchiveItem, Film, Keyframe, Rendition
 from . import StageContext, StageInfo
 
 if TYPE_CHECKING:
-    from ..config import StorySettings
+    from ..config_sections import StorySettings
     from ..stories.match import Gathered
     from ..stories.story import Story
 
@@ -123,7 +123,8 @@ def _youtube_ids(ctx: StageContext) -> dict[str, str]:
 def _choose(ctx: StageContext, story: Story, st: StorySettings, g: Gathered) -> list[Shown]:
     import hashlib
 
-    from ..config import as_dict, story_weights
+    from ..config import as_dict
+    from ..config_sections import story_weights
     from ..stories.choose import BEAM, SHORTLIST
     from ..stories.match import VERSION as MATCH_VERSION
     from ..stories.text_embed import model_id
