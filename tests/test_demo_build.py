@@ -118,7 +118,7 @@ def test_demo_collages_credit_their_sources(demo_build):
     shown = re.findall(r'src="([^"]+\.thumb\.jpg)"', html)
     assert len(shown) == 6 and all((page.parent / s).is_file() for s in shown)
     assert 'href="../dreams/"' in (demo_build["site"] / "map" / "index.html").read_text()  # nav: Dreams
-    assert 'href="collages/"' in (demo_build["site"] / "dreams" / "index.html").read_text()  # a dreams section
+    assert 'href="../dreams/collages/"' in (demo_build["site"] / "dreams" / "index.html").read_text()  # a section
 
 
 def test_page_edit_rerenders_without_recaptioning(demo_copy):

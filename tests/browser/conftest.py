@@ -101,17 +101,24 @@ RangeRequestHandler.extensions_map = {
 
 
 @pytest.fixture(scope="session")
-def browser():
-    """One Chromium for the whole session (Debian's, never a downloaded build)."""
+def playwright_driver():
+    """The session's one Playwright (a second ``sync_playwright()`` in the same process fails: it finds the
+    first one's event loop running). Tests that need a Chromium with other flags launch it from this."""
     if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_driver):
+    """One Chromium for the whole session (Debian's, never a downloaded build)."""
+    instance = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    try:
+        yield instance
+    finally:
+        instance.close()
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import base64
 import shutil
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -31,20 +30,16 @@ def face_site(tmp_path_factory, serve_dir):
 
 
 @pytest.fixture(scope="module")
-def camera_browser(face_site):
+def camera_browser(face_site, playwright_driver):
     """A Chromium whose camera is the fake device playing the astronaut clip, allowed without a prompt."""
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
     _, y4m = face_site
     args = [*CHROMIUM_ARGS, "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
             f"--use-file-for-fake-video-capture={y4m}"]
-    with sync_api.sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=args)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    instance = playwright_driver.chromium.launch(executable_path=CHROMIUM, args=args)
+    try:
+        yield instance
+    finally:
+        instance.close()
 
 
 @pytest.fixture
