@@ -98,7 +98,7 @@ def list_components(out: TextIO) -> int:
     for st in stages():
         spaces = ", ".join(f"{name} v{version}" for name, version in st.namespaces) or "not cached"
         section = f"[{st.section}]" if st.section else "-"
-        print(f"  {st.name:<10} {section:<12} {st.summary} ({spaces})", file=out)
+        print(f"  {st.name:<11} {section:<12} {st.summary} ({spaces})", file=out)
     for kind, summary in registry.KINDS.items():
         print(f"\n{kind}s: {summary}", file=out)
         for e in registry.entries(kind):
