@@ -120,8 +120,11 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
             attach(taught, site, site_map)
         found = faces.run(ctx, archive, films, with_map=site_map is not None)
         if found is not None and found.faces:
-            site.extras["portraits_url"] = "portraits/"
-            site.extras["portraits"] = found
+            from .site.portraits_page import face_api_missing
+
+            if not face_api_missing(reporter):  # else warned: without face-api the page finds no face
+                site.extras["portraits_url"] = "portraits/"
+                site.extras["portraits"] = found
         series = collages.run(ctx, archive) if options.with_map else None
         if series is not None:
             from .site.collages_page import register_collages

@@ -208,3 +208,22 @@ def test_the_demo_finds_its_astronaut_and_links_each_face_to_the_map_or_the_film
     assert frames and all((site / h[3:].split("#")[0] / "index.html").is_file() for h in frames)
     assert len(items) + len(frames) == meta["count"]
     assert 'href="../portraits/"' in (site / "map" / "index.html").read_text()
+
+
+@needs_dlib
+def test_without_face_api_in_node_modules_there_is_no_portraits_page(tmp_path, monkeypatch):
+    """face-api's bundle and weights come from node_modules (npm ci), not the repository: without them the
+    build warns in one line and publishes no page that could not find a face."""
+    from generator.config import load_settings
+    from generator.pipeline import build
+    from generator.reporter import Reporter
+    from generator.site import assets
+    from generator.stages import BuildOptions
+
+    content = make_face_site(tmp_path)
+    monkeypatch.setattr(assets, "NODE_MODULES", tmp_path / "no_node_modules")
+    result = build(content, tmp_path / "_site", load_settings(content), Reporter(quiet=True),
+                   BuildOptions(with_map=False))
+    assert [w for w in result.warnings if "node_modules lacks @vladmandic/face-api/LICENSE" in w
+            and "(run npm ci)" in w], result.warnings
+    assert not (tmp_path / "_site" / "portraits").exists()

@@ -24,6 +24,24 @@ STATIC = REPO / "static"
 # vendored libraries only the pages that use them bring into the site (13 MB of face-api weights would
 # otherwise travel with every site): see add_optional_assets
 OPTIONAL = ("vendor/face-api/", "vendor/tfjs-backend-wasm/")
+NODE_MODULES = REPO / "node_modules"
+# their large files are not in the repository: they come unchanged from the npm packages that package.json
+# pins (`npm ci`, run by .ci/setup); static/<prefix> keeps only what says where they come from and their licence
+FROM_NPM: dict[str, tuple[tuple[str, str], ...]] = {
+    "vendor/face-api/": tuple((name, "@vladmandic/face-api/" + src) for name, src in (
+        ("LICENSE", "LICENSE"),
+        ("face-api.esm.js", "dist/face-api.esm.js"),
+        *((f"model/{net}{ext}", f"model/{net}{ext}")
+          for net in ("tiny_face_detector_model", "face_landmark_68_model", "face_recognition_model")
+          for ext in ("-weights_manifest.json", ".bin")))),
+    "vendor/tfjs-backend-wasm/": tuple((name, "@tensorflow/tfjs-backend-wasm/dist/" + name)
+                                       for name in ("tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm")),
+}
+
+
+def missing_npm_files(prefix: str) -> list[str]:
+    """The files of ``prefix`` that its npm package should give and ``node_modules`` lacks (empty: all there)."""
+    return [src for _, src in FROM_NPM.get(prefix, ()) if not (NODE_MODULES / src).is_file()]
 
 # static `import ... from "./x.js"`, `import "./x.js"` and `export ... from "./x.js"` with a relative specifier
 _IMPORT = re.compile(r"""(\b(?:import|export)\b[^'";]*?\bfrom\s*|\bimport\s*)(["'])(\.{1,2}/[^"'?#]+\.js)\2""")
@@ -97,12 +115,14 @@ def add_assets(out: OutputTree) -> dict[str, str]:
 
 
 def add_optional_assets(out: OutputTree, prefix: str) -> dict[str, str]:
-    """Add the vendored files under ``static/<prefix>`` (one of :data:`OPTIONAL`) to ``assets/``, unchanged;
-    return name -> "name?v=<hash8>" as :func:`add_assets` does."""
+    """Add the vendored files of ``prefix`` (one of :data:`OPTIONAL`: those under ``static/<prefix>`` and those
+    :data:`FROM_NPM` names in ``node_modules``) to ``assets/``, unchanged; return name -> "name?v=<hash8>" as
+    :func:`add_assets` does."""
     if prefix not in OPTIONAL:
         raise ValueError(f"{prefix!r} is not an optional asset folder ({', '.join(OPTIONAL)})")
     versions: dict[str, str] = {}
-    for name, path in _files(STATIC / prefix):
+    files = _files(STATIC / prefix) + [(name, NODE_MODULES / src) for name, src in FROM_NPM.get(prefix, ())]
+    for name, path in files:
         rel = prefix + name
         out.add_file(f"assets/{rel}", path)
         versions[rel] = f"{_url_path(rel)}?v={hashlib.sha256(path.read_bytes()).hexdigest()[:8]}"

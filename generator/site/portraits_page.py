@@ -8,15 +8,25 @@ import hashlib
 import json
 from typing import TYPE_CHECKING
 
-from .assets import add_optional_assets
+from .assets import add_optional_assets, missing_npm_files
 from .output import OutputTree
 
 if TYPE_CHECKING:
+    from ..reporter import Reporter
     from ..stages.faces import FacesResult
     from .render import SiteRenderer
 
 PORTRAITS_URL = "portraits/"
 FACEAPI, WASM = "vendor/face-api/", "vendor/tfjs-backend-wasm/"
+
+
+def face_api_missing(reporter: Reporter) -> bool:
+    """Whether face-api or the TF.js wasm files are absent from node_modules (warned once, naming the fix)."""
+    missing = missing_npm_files(FACEAPI) + missing_npm_files(WASM)
+    if missing:
+        reporter.warn(f"portraits: no portraits page: node_modules lacks {missing[0]}"
+                      f"{f' and {len(missing) - 1} more file(s)' if len(missing) > 1 else ''} (run npm ci)")
+    return bool(missing)
 
 
 def render_portraits(result: FacesResult, renderer: SiteRenderer, tree: OutputTree) -> None:
