@@ -76,9 +76,8 @@ def torch_settings(threads: int, device: str = "cpu") -> Iterator[None]:
     a process (measured here), so it is only switched on for CUDA, whose convolutions are not."""
     import torch
 
-    before_threads = torch.get_num_threads()
-    if threads > 0:
-        torch.set_num_threads(threads)
+    from ..models.torch_threads import torch_threads
+
     gpu = device.startswith("cuda")
     before_det = torch.are_deterministic_algorithms_enabled() if gpu else False
     if gpu:
@@ -87,12 +86,11 @@ def torch_settings(threads: int, device: str = "cpu") -> Iterator[None]:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS
         torch.use_deterministic_algorithms(True, warn_only=True)
     try:
-        yield
+        with torch_threads(threads):
+            yield
     finally:
         if gpu:
             torch.use_deterministic_algorithms(before_det)
-        if threads > 0:
-            torch.set_num_threads(before_threads)
 
 
 class Dreamer:

@@ -122,15 +122,10 @@ def train(pairs: Pairs, folder: Path, settings: TrainSettings, reporter: Reporte
           stop_after: int = 0, restart: bool = False) -> Trained:
     """Train (or resume) in ``folder``; ``stop_after`` > 0 ends this run after that many steps (tests use
     it to interrupt a run). Restores torch's thread count afterwards."""
-    import torch
+    from ..models.torch_threads import torch_threads
 
-    previous = torch.get_num_threads()
-    try:
-        if settings.threads:
-            torch.set_num_threads(settings.threads)
+    with torch_threads(settings.threads):
         return _train(pairs, folder, settings, reporter, what, stop_after, restart)
-    finally:
-        torch.set_num_threads(previous)
 
 
 def _train(pairs: Pairs, folder: Path, settings: TrainSettings, reporter: Reporter, what: str,

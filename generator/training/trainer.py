@@ -93,15 +93,10 @@ def _padded(vocab: Vocabulary, examples: list[Example], max_len: int) -> tuple[n
 def train(examples: list[Example], out: Path, settings: TrainSettings, cache: Cache, reporter: Reporter,
           source: str, restart: bool = False) -> Result:
     """Train on ``examples`` into the folder ``out`` (see the package docstring for what it holds)."""
-    import torch
+    from ..models.torch_threads import torch_threads
 
-    previous = torch.get_num_threads()
-    try:
-        if settings.threads:
-            torch.set_num_threads(settings.threads)
+    with torch_threads(settings.threads):
         return _train(examples, out, settings, cache, reporter, source, restart)
-    finally:
-        torch.set_num_threads(previous)  # the process (a test run, a notebook) goes on as it was
 
 
 def _train(examples: list[Example], out: Path, settings: TrainSettings, cache: Cache, reporter: Reporter,
