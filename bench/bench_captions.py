@@ -110,7 +110,8 @@ def bench_describe(frames: list[Path], batch_size: int, rounds: int, faces: bool
     wanted = 0
     if captioner._faces_on():
         # the second model: dlib's face detector on the frames the stage would search, images in memory
-        from generator.captions.describe import prepare, wants_faces
+        from generator.captions.describe import prepare
+        from generator.captions.describe_words import wants_faces
         from generator.captions.faces import detection_image, find_faces
 
         prepared = [prepare(p, True) for p in frames]

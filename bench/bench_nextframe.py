@@ -22,13 +22,13 @@ sys.path.insert(0, str(REPO))
 import torch  # noqa: E402
 
 from generator.media.ffmpeg_bin import find_tools  # noqa: E402
-from generator.nextframe.dream import DreamSettings, dream, next_frame_pairs  # noqa: E402
+from generator.nextframe.dream import NextFrameSettings, dream, next_frame_pairs  # noqa: E402
 from generator.nextframe.frames import decode, frame_size  # noqa: E402
-from generator.nextframe.trainer import TrainSettings, loss_of, to_tensor  # noqa: E402
+from generator.nextframe.trainer import NextFrameTrainSettings, loss_of, to_tensor  # noqa: E402
 from generator.nextframe.unet import UNet, UNetConfig  # noqa: E402
 
 
-def bench(size: int, threads: int, steps: int, rounds: int, ts: TrainSettings) -> tuple[float, float]:
+def bench(size: int, threads: int, steps: int, rounds: int, ts: NextFrameTrainSettings) -> tuple[float, float]:
     torch.set_num_threads(threads)
     w, h = frame_size(640, 360, size, 2 ** ts.depth)
     footage = decode(REPO / "content" / "films" / "clouds" / "clouds.mp4", find_tools(), w, h, max_frames=200)
@@ -60,7 +60,7 @@ def bench(size: int, threads: int, steps: int, rounds: int, ts: TrainSettings) -
     gen = float("inf")
     for _ in range(rounds):
         t = time.perf_counter()
-        dream(model, footage, 2, DreamSettings(frames=n))
+        dream(model, footage, 2, NextFrameSettings(frames=n))
         gen = min(gen, time.perf_counter() - t)
     return train_fps, (n - 2) / gen
 
@@ -72,7 +72,7 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args()
-    ts = TrainSettings()
+    ts = NextFrameTrainSettings()
     print(f"U-Net width {ts.width}, depth {ts.depth}, batch {ts.batch_size}; "
           f"best of {args.rounds} x {args.steps} steps")
     print(f"{'size':>9} {'threads':>7} {'train frames/s':>15} {'dream frames/s':>15} "

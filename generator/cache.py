@@ -3,11 +3,20 @@
 An artifact lives at ``<root>/<namespace>/<key[:2]>/<key><suffix>`` where the key hashes everything that
 determines it: input bytes, settings, model id and the stage's version number. Writes go to a temporary
 name and are renamed into place, so an interrupted build never leaves a half-written artifact that a
-later build would trust.
+later build would trust (:mod:`generator.atomic_files`, re-exported here: the one way the project writes a
+file that must never be half written).
 
 Stages use it through :meth:`Cache.namespace`: a view bound to the stage's namespace and version that
 makes keys, reads and writes JSON, arrays, bytes and folders, keeps named pointers (e.g. "the latest
 layout of these settings") inside the same key scheme, and counts hits and misses for the build summary.
+
+A folder artifact (keyframes, a rendition, a search bundle, a tile pyramid) is filled in a staged folder
+(:meth:`Namespace.new_dir`, :meth:`Namespace.staged_dir`) and committed: a completeness marker is written
+into it last and it is renamed into place. :meth:`Namespace.folder` trusts only a folder with its marker
+(and counts the look-up as a hit or a miss); :meth:`Namespace.evict` removes one, marker first, and
+:meth:`Namespace.keep_latest` keeps only the latest folder under a pointer. Nothing outside this module
+touches the cache's root: a stage that needs a folder of its own asks :meth:`Cache.scratch` or
+:meth:`Namespace.store`.
 """
 
 from __future__ import annotations
@@ -16,7 +25,6 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import sqlite3
 import tempfile
 import threading
@@ -27,30 +35,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .atomic_files import atomic_path, atomic_write, atomic_write_bytes, atomic_write_json, atomic_write_text
+from .cache_folders import COMPLETE, Folder, StagedDir, listed_of, read_marker, remove_folder
+
 if TYPE_CHECKING:
     import numpy as np
 
+__all__ = ["COMPLETE", "Cache", "Folder", "Namespace", "StagedDir", "atomic_path", "atomic_write",
+           "atomic_write_bytes", "atomic_write_json", "atomic_write_text", "hash_bytes", "hash_file", "hash_parts"]
+
 T = TypeVar("T")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def atomic_write_json(path: Path, obj: Any) -> None:
-    atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True))
 
 
 def hash_parts(*parts: Any) -> str:
@@ -71,6 +65,8 @@ def hash_file(path: Path, chunk: int = 1 << 20) -> str:
     return h.hexdigest()
 
 
+
+
 class Cache:
     """The cache of one site folder. Thread-safe for concurrent writes of different keys."""
 
@@ -89,6 +85,12 @@ class Cache:
     def namespace(self, name: str, version: int) -> Namespace:
         """The view a stage works through: its own folder, key scheme and version."""
         return Namespace(self, name, version)
+
+    def scratch(self, name: str) -> Path:
+        """A folder of the cache outside every namespace, for work that is not an artifact and manages its
+        own files (the write stage's staging and spare sites, which must sit on the cache's file system):
+        never keyed, counted or evicted by the cache."""
+        return self.root / name
 
     # -- keys -----------------------------------------------------------------------------------
     @staticmethod
@@ -185,15 +187,17 @@ class Cache:
         self.count(stage, found)
         return found
 
-    def read_json(self, stage: str, key: str) -> Any | None:
+    def read_json(self, stage: str, key: str, counted: bool = True) -> Any | None:
         """The stored JSON artifact, or None (counted as a miss) when absent or unreadable."""
         p = self.path(stage, key, ".json")
         try:
             value = json.loads(p.read_text("utf-8"))
         except (OSError, ValueError):
-            self.count(stage, False)
+            if counted:
+                self.count(stage, False)
             return None
-        self.count(stage, True)
+        if counted:
+            self.count(stage, True)
         return value
 
     def write_json(self, stage: str, key: str, obj: Any) -> Path:
@@ -206,43 +210,52 @@ class Cache:
         atomic_write_bytes(p, data)
         return p
 
-    def staged_dir(self, stage: str, key: str) -> StagedDir:
+    # -- folder artifacts -----------------------------------------------------------------------
+    def staged_dir(self, stage: str, key: str, listed: bool = False) -> StagedDir:
         """A fresh temporary folder beside the artifact's place that becomes the artifact on ``commit()``
         and is deleted on ``discard()``: for work that fills several folders at once (one per film, on other
-        machines) and keeps each that succeeded. ``new_dir`` is the one-folder form of it."""
+        machines) and keeps each that succeeded. ``new_dir`` is the one-folder form of it. ``listed``: the
+        commit lists the folder's files in its marker (:attr:`Folder.listed`), for a folder of many files
+        that a build hands on without looking at each."""
         final = self.path(stage, key)
         final.parent.mkdir(parents=True, exist_ok=True)
-        return StagedDir(Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", suffix=".tmp", dir=final.parent)), final)
+        return StagedDir(Path(tempfile.mkdtemp(prefix=f".{key[:12]}.", suffix=".tmp", dir=final.parent)), final,
+                         listed)
 
     @contextmanager
-    def new_dir(self, stage: str, key: str) -> Iterator[Path]:
+    def new_dir(self, stage: str, key: str, listed: bool = False) -> Iterator[Path]:
         """A fresh temporary folder that becomes the artifact folder only if the block succeeds."""
-        staged = self.staged_dir(stage, key)
+        staged = self.staged_dir(stage, key, listed)
         try:
             yield staged.path
             staged.commit()
         finally:
             staged.discard()
 
+    def folder(self, stage: str, key: str, counted: bool = True, legacy: str = "") -> Folder | None:
+        """The committed folder artifact under ``key``, or None when there is none or it is incomplete (no
+        marker); counted as a hit or a miss unless ``counted=False``.
 
-@dataclass(frozen=True)
-class StagedDir:
-    """A temporary artifact folder (see :meth:`Cache.staged_dir`). It lives on the cache's file system, so a
-    worker that sees the cache at the same path can fill it, and the rename into place stays atomic."""
+        ``legacy``: a file whose presence made such a folder complete before folders had markers (they were
+        renamed into place whole, like now): a folder holding it is adopted (its marker written now), so an
+        existing cache stays valid without a version bump."""
+        where = self.path(stage, key)
+        mark = read_marker(where)
+        if mark is None and legacy and (where / legacy).is_file():
+            mark = {}
+            try:
+                atomic_write_json(where / COMPLETE, mark)
+            except OSError:
+                pass  # a read-only cache: trusted all the same
+        found = Folder(where, listed_of(mark)) if mark is not None else None
+        if counted:
+            self.count(stage, found is not None)
+        return found
 
-    path: Path
-    final: Path
-
-    def commit(self) -> Path:
-        if self.final.exists():
-            shutil.rmtree(self.final)
-        os.replace(self.path, self.final)
-        return self.final
-
-    def discard(self) -> None:
-        """Delete what is left of the folder (nothing after commit)."""
-        if self.path.exists():
-            shutil.rmtree(self.path, ignore_errors=True)
+    def evict(self, stage: str, key: str) -> None:
+        """Remove the folder artifact under ``key`` (its marker first: a removal cut short leaves nothing
+        that a later build would trust)."""
+        remove_folder(self.path(stage, key))
 
 
 @dataclass(frozen=True)
@@ -254,10 +267,6 @@ class Namespace:
     name: str
     version: int
 
-    @property
-    def root(self) -> Path:
-        return self.cache.root / self.name
-
     def key(self, *parts: Any) -> str:
         return hash_parts(self.name, self.version, *parts)
 
@@ -267,16 +276,23 @@ class Namespace:
     def path(self, key: str, suffix: str = "") -> Path:
         return self.cache.path(self.name, key, suffix)
 
+    def store(self, name: str) -> Path:
+        """A folder of this namespace for a store that keeps many artifacts in files of its own (the map's
+        embedding shards): named, not keyed; what it holds, and its hits and misses, are the store's."""
+        return self.cache.root / self.name / name
+
     def hit(self, n: int = 1) -> None:
+        """Count hits by hand: only for a store's own look-ups (see :meth:`store`); every look-up through
+        this API counts itself."""
         self.cache.count(self.name, True, n)
 
     def miss(self, n: int = 1) -> None:
         self.cache.count(self.name, False, n)
 
     # -- JSON -----------------------------------------------------------------------------------
-    def get_json(self, key: str) -> Any | None:
-        """Counted: a hit when present and readable, else a miss (and None)."""
-        return self.cache.read_json(self.name, key)
+    def get_json(self, key: str, counted: bool = True) -> Any | None:
+        """Counted (unless ``counted=False``): a hit when present and readable, else a miss (and None)."""
+        return self.cache.read_json(self.name, key, counted)
 
     def put_json(self, key: str, obj: Any) -> Path:
         return self.cache.write_json(self.name, key, obj)
@@ -297,11 +313,29 @@ class Namespace:
     def put_bytes(self, key: str, suffix: str, data: bytes) -> Path:
         return self.cache.write_bytes(self.name, key, suffix, data)
 
-    def new_dir(self, key: str) -> Any:
-        return self.cache.new_dir(self.name, key)
+    # -- folders --------------------------------------------------------------------------------
+    def new_dir(self, key: str, listed: bool = False) -> Any:
+        """``with ns.new_dir(key) as tmp:`` fill ``tmp``; it becomes the folder artifact, marked complete,
+        only if the block succeeds (see :meth:`Cache.staged_dir` for ``listed``)."""
+        return self.cache.new_dir(self.name, key, listed)
 
-    def staged_dir(self, key: str) -> StagedDir:
-        return self.cache.staged_dir(self.name, key)
+    def staged_dir(self, key: str, listed: bool = False) -> StagedDir:
+        return self.cache.staged_dir(self.name, key, listed)
+
+    def folder(self, key: str, counted: bool = True, legacy: str = "") -> Folder | None:
+        """The complete folder artifact under ``key`` (counted), or None; see :meth:`Cache.folder`."""
+        return self.cache.folder(self.name, key, counted, legacy)
+
+    def evict(self, key: str) -> None:
+        self.cache.evict(self.name, key)
+
+    def keep_latest(self, name: str, key: str) -> None:
+        """Point ``name`` at the folder ``key`` and evict the folder it pointed at before: for folders of
+        which only the latest is worth keeping (a search bundle)."""
+        previous = self.pointer(name)
+        self.set_pointer(name, key)
+        if previous and previous != key:
+            self.evict(previous)
 
     # -- arrays ---------------------------------------------------------------------------------
     def get_array(self, key: str) -> np.ndarray | None:

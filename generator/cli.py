@@ -10,10 +10,19 @@ from typing import TextIO
 
 from . import __version__
 from .errors import ConfigError, ElectricSpeechError
+from .features.base import Command
 from .reporter import Reporter
 from .runner import print_summary, run_build
 
-COMMANDS = ("build", "serve", "publish", "list", "train-captioner", "dream-film", "reenact")
+CORE_COMMANDS = ("build", "serve", "publish", "list", "train-captioner")
+RENAMED = {"dream-film": "next-frame-film"}  # old command -> its name now
+
+
+def feature_commands() -> dict[str, Command]:
+    """The commands the features bring (``build.py next-frame-film`` ...), by name."""
+    from .features import create_features
+
+    return {c.name: c for f in create_features() for c in f.commands()}
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -77,12 +86,8 @@ def make_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train-captioner", help="train a captioner of your own on COCO captions or the archive",
                        description=DESCRIPTION)
     add_arguments(t)
-    from .nextframe.command import DREAM_DESCRIPTION, REENACT_DESCRIPTION, add_dream_arguments, add_reenact_arguments
-
-    add_dream_arguments(sub.add_parser("dream-film", help="dream a film with a next-frame network trained on one "
-                                       "of the site's films", description=DREAM_DESCRIPTION))
-    add_reenact_arguments(sub.add_parser("reenact", help="re-enact the face of one film with the face "
-                                         "landmarks of another", description=REENACT_DESCRIPTION))
+    for command in feature_commands().values():
+        command.add_arguments(sub.add_parser(command.name, help=command.help, description=command.description))
     sub.add_parser("list", help="list the build's stages and every captioner, embedder, layout, voice and executor",
                    description="List the stages of a build in order, and every registered captioner, embedder, voice, "
                                "layout and executor, with why an entry cannot run on this machine.")
@@ -110,7 +115,12 @@ def list_components(out: TextIO) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+    if argv and argv[0] in RENAMED:
+        print(f"error: build.py {argv[0]} is now build.py {RENAMED[argv[0]]}", file=sys.stderr)
+        return 2
+    extra = feature_commands()
+    if not argv or (argv[0] not in CORE_COMMANDS and argv[0] not in extra
+                    and argv[0] not in ("-h", "--help", "--version")):
         argv.insert(0, "build")
     args = make_parser().parse_args(argv)
     if args.command == "list":
@@ -121,10 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .training.command import run as train_captioner
 
             return train_captioner(args, reporter)
-        if args.command in ("dream-film", "reenact"):
-            from .nextframe.command import run_dream, run_reenact
-
-            return (run_dream if args.command == "dream-film" else run_reenact)(args, reporter)
+        if args.command in extra:
+            return extra[args.command].run(args, reporter)
         if args.command == "serve":
             from .serve import serve
 

@@ -1,29 +1,41 @@
-"""Typed settings, read from ``site.toml``. Each section of the file is one dataclass below (those of the
-archive's newer pages, labels to dreams, in ``config_sections``); every field has a default and a docstring-like
-comment, and unknown keys are an error (a typo in a setting should never be silently ignored)."""
+"""Typed settings, read from ``site.toml``. Each section of the file is one dataclass: the core's below, each
+feature's in its own package (declared by its :class:`~generator.features.base.Feature`, ``settings`` and
+``section``); every field has a default, the rules its value
+must pass (:mod:`.setting_rules`) and a docstring-like comment, and unknown keys are an error (a typo in a setting
+should never be silently ignored). What involves several fields, the registry or the site folder is the section's
+``problems`` method; :func:`validate` checks every section at once."""
 
 from __future__ import annotations
 
 import dataclasses
+import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, get_type_hints
+from typing import Any, TypeVar, get_type_hints
 
-from .config_sections import (
-    X264_PRESETS,
-    CollageSettings,
-    DreamSettings,
-    LabelSettings,
-    PortraitsSettings,
-    SearchSettings,
-    StorySettings,
-    collage_problems,
-    portraits_problems,
-    search_problems,
-    story_problems,
-)
 from .errors import ConfigError
+from .setting_rules import (
+    DEVICE,
+    Rule,
+    above,
+    at_least,
+    between,
+    each,
+    even_at_least,
+    lookup,
+    matches,
+    multiple_of,
+    not_blank,
+    one_of,
+    section_problems,
+    setting,
+    strictly_between,
+)
+
+T = TypeVar("T")
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 
 
 @dataclass
@@ -37,135 +49,252 @@ class SiteSettings:
 
 @dataclass
 class KeyframeSettings:
-    scene_threshold: float = 0.3  # ffmpeg scene score (0-1) above which a frame starts a new shot
-    max_interval: float = 4.0  # seconds: within a long shot, take a frame at least this often
-    min_interval: float = 0.5  # seconds: ignore shot changes closer than this to the previous keyframe
-    thumb_width: int = 640  # width of the JPEG written for each keyframe (height keeps the aspect)
-    jpeg_quality: int = 4  # ffmpeg -q:v, 2 (best) .. 31
+    scene_threshold: float = setting(0.3, strictly_between(0, 1))  # ffmpeg scene score (0-1) above which a frame starts
+    # a new shot
+    max_interval: float = setting(4.0, above(0))  # seconds: within a long shot, take a frame at least this often
+    min_interval: float = setting(0.5, at_least(0))  # seconds: ignore shot changes closer than this to the previous
+    # keyframe
+    thumb_width: int = setting(640, at_least(16))  # width of the JPEG written for each keyframe (height keeps the
+    # aspect)
+    jpeg_quality: int = setting(4, between(2, 31))  # ffmpeg -q:v, 2 (best) .. 31
+
+    def problems(self, site_dir: Path | None = None) -> list[str]:
+        if self.min_interval >= self.max_interval:
+            return [f"[keyframes] min_interval must be less than max_interval ({self.max_interval}), "
+                    f"got {self.min_interval}"]
+        return []
+
+
+#: a rendition's height, "720p": even, at least 144
+HEIGHT = Rule(lambda r: re.fullmatch(r"\d{3,4}p", r) is not None and int(r[:-1]) % 2 == 0 and int(r[:-1]) >= 144,
+              "must be a height like '720p' (even, at least 144p)")
 
 
 @dataclass
 class VideoSettings:
-    max_height: int = 1080  # the web rendition's shorter side at most this (a portrait clip keeps 1080 x 1920)
-    crf: int = 20  # H.264 quality, 0 (lossless) .. 51; 18-23 looks good, lower is larger
-    preset: str = "medium"  # x264 speed/size trade-off: ultrafast .. veryslow
-    encoder: str = "auto"  # "auto" (NVENC with --device cuda when ffmpeg has it), "libx264" or "h264_nvenc"
-    audio_bitrate: str = "160k"  # AAC bit rate of the renditions' sound
+    max_height: int = setting(1080, even_at_least(144))  # the web rendition's shorter side at most this (a portrait
+    # clip keeps 1080 x 1920)
+    crf: int = setting(20, between(0, 51))  # H.264 quality, 0 (lossless) .. 51; 18-23 looks good, lower is larger
+    preset: str = setting("medium", one_of(*X264_PRESETS))  # x264 speed/size trade-off: ultrafast .. veryslow
+    encoder: str = setting("auto", one_of("auto", "libx264", "h264_nvenc"))  # "auto" (NVENC with --device cuda when
+    # ffmpeg has it), "libx264" or "h264_nvenc"
+    audio_bitrate: str = setting("160k", matches(r"\d{2,4}k", "160k"))  # AAC bit rate of the renditions' sound
     publish_original: bool = False  # also publish the footage itself (a download link on the film page)
-    ladder: list[str] = field(default_factory=lambda: ["1080p", "720p", "360p"])  # HLS renditions of long films
-    hls_min_duration: float = 600.0  # seconds: films at least this long also stream as HLS ([] ladder: never)
-    hls_segment: float = 6.0  # seconds per HLS segment
-    device: str = "cpu"  # set by --device (NVENC is tried only with cuda)
+    ladder: list[str] = setting(["1080p", "720p", "360p"], each(HEIGHT))  # HLS renditions of long films
+    hls_min_duration: float = setting(600.0, at_least(0))  # seconds: films at least this long also stream as HLS ([]
+    # ladder: never)
+    hls_segment: float = setting(6.0, at_least(1))  # seconds per HLS segment
+    device: str = setting("cpu", DEVICE)  # set by --device (NVENC is tried only with cuda)
+
+
+READINGS = ("literal", "pareidolia")  # [captions] reading
 
 
 @dataclass
 class CaptionSettings:
     captioner: str = "describe"  # "describe", "archive", "trained:<dir>", "hf:<model>", "tf:<SavedModel dir>"
-    device: str = "cpu"  # "cpu", "cuda" or "auto"
-    batch_size: int = 8
-    num_beams: int = 3  # beam search width for neural captioners
-    max_new_tokens: int = 30
+    device: str = setting("cpu", DEVICE)  # "cpu", "cuda", "cuda:<n>" or "auto"
+    batch_size: int = setting(8, at_least(1))
+    num_beams: int = setting(3, at_least(1))  # beam search width for neural captioners
+    max_new_tokens: int = setting(30, at_least(1))
     no_repeat_ngram_size: int = 3  # repetition guard for neural captioners
     prompt: str = ""  # optional text prefix for captioners that take one (BLIP)
     repetition_penalty: float = 1.0  # neural captioners: > 1 discourages repeated words (1 = off)
     min_confidence: float = 0.15  # describe: below this the sentence hedges ("something like ...")
     faces: bool = True  # describe: find faces with dlib's HOG detector when dlib is installed (pip install dlib-bin)
-    reading: str = "literal"  # describe, frames of sky: "literal" (the sky's colour and light) or "pareidolia"
-    # (the ImageNet classes the network sees in the clouds' shapes, with its doubt)
-    archive_column: str = "description"  # archive: the metadata.csv column with the curators' descriptions
-    archive_neighbours: int = 5  # archive: nearest archive images whose descriptions compete for each keyframe
+    reading: str = setting("literal", one_of(*READINGS))  # describe, frames of sky: "literal" (the sky's colour and
+    # light) or "pareidolia" (the ImageNet classes the network sees in the clouds' shapes, with its doubt)
+    archive_column: str = setting("description", not_blank("must name a metadata.csv column"))  # archive: the
+    # metadata.csv column with the curators' descriptions
+    archive_neighbours: int = setting(5, between(1, 100))  # archive: nearest archive images whose descriptions
+    # compete for each keyframe
+
+    def problems(self, site_dir: Path | None = None) -> list[str]:
+        out: list[str] = []
+        lookup("captions", "captioner", self.captioner, out)
+        return out
 
 
 @dataclass
 class SubtitleSettings:
-    min_cue: float = 1.2  # seconds a cue stays on screen at least
+    min_cue: float = setting(1.2, above(0))  # seconds a cue stays on screen at least
     max_cue: float = 7.0  # seconds a cue stays on screen at most
-    line_width: int = 42  # characters per subtitle line
-    max_lines: int = 2
+    line_width: int = setting(42, at_least(10))  # characters per subtitle line
+    max_lines: int = setting(2, at_least(1))
     merge_identical: bool = True  # merge consecutive cues with the same text
+
+    def problems(self, site_dir: Path | None = None) -> list[str]:
+        if self.min_cue > self.max_cue:
+            return [f"[subtitles] min_cue must be at most max_cue ({self.max_cue}), got {self.min_cue}"]
+        return []
 
 
 @dataclass
 class NarrationSettings:
-    films: list[str] = field(default_factory=list)  # slugs of the films the machine reads aloud; ["*"]: every film.
+    films: list[str] = setting([])  # slugs of the films the machine reads aloud; ["*"]: every film.
     # A film's front matter `narration: true` / `false` wins over this list.
     voice: str = "piper"  # "piper" (offline en_US voice "joe"), "piper:<path/to/voice.onnx>", "espeak-ng[:<voice>]"
-    max_rate: float = 1.35  # a sentence longer than its cue is spoken up to this much faster than the voice's own pace
+    max_rate: float = setting(1.35, between(1.0, 3.0))  # a sentence longer than its cue is spoken up to this much
+    # faster than the voice's own pace
     extend: bool = True  # then it may run on into the silence before the next cue; then it is shortened
-    duck: float = 0.3  # the film's own sound at this volume (0-1) while the machine speaks (player and described MP4)
+    duck: float = setting(0.3, between(0, 1))  # the film's own sound at this volume (0-1) while the machine speaks
+    # (player and described MP4)
     described: bool = True  # also make <slug>-described.mp4: the web rendition with the narration mixed in
-    bitrate: str = "64k"  # AAC bit rate of the narration track (mono)
+    bitrate: str = setting("64k", matches(r"\d{2,3}k", "64k"))  # AAC bit rate of the narration track (mono)
+
+    def problems(self, site_dir: Path | None = None) -> list[str]:
+        """The voice: known, and a Piper voice file found (a relative one in ``site_dir``; not looked for
+        without it) with its config beside it (missing, it is a mistake in site.toml, found before any work)."""
+        from . import registry
+
+        out: list[str] = []
+        if lookup("narration", "voice", self.voice, out) is None:
+            return out
+        name, argument = registry.split_spec(self.voice)
+        if name == "piper" and argument:
+            model = Path(argument).expanduser()
+            if not model.is_absolute():
+                if site_dir is None:
+                    return out
+                model = site_dir / model
+            if not model.is_file():
+                out.append(f"[narration] voice file not found: {model}")
+            elif model.suffix != ".onnx":
+                out.append(f"[narration] a Piper voice is a .onnx file, got {model.name}")
+            elif not Path(str(model) + ".json").is_file():
+                out.append(f"[narration] the voice {model.name} has no config {model.name}.json beside it "
+                           "(a Piper voice comes as a .onnx and a .onnx.json)")
+        return out
 
 
 @dataclass
 class MapSettings:
     embedder: str = "efficientnet"  # "efficientnet" (offline CNN), "hf:<model id or path>", "tf:<.keras or SavedModel>"
     layout: str = "umap"  # default layout shown first: "umap", "tsne", "grid" or "date"
-    layouts: list[str] = field(default_factory=lambda: ["umap", "tsne", "grid", "date"])
+    layouts: list[str] = setting(["umap", "tsne", "grid", "date"])
     seed: int = 42
-    neighbours: int = 12  # similar images listed per item
-    batch_size: int = 32
-    device: str = "cpu"
+    neighbours: int = setting(12, at_least(1))  # similar images listed per item
+    batch_size: int = setting(32, at_least(1))
+    device: str = setting("cpu", DEVICE)  # "cpu", "cuda", "cuda:<n>" or "auto"
     relayout: bool = False  # recompute the layout instead of placing new images into it
-    fit_sample: int = 50_000  # UMAP/t-SNE are fitted on at most this many images; the rest are placed into the fit
-    pca_dims: int = 50  # embeddings are reduced to this many PCA dimensions before layout and neighbour search
-    umap_neighbors: int = 15
-    umap_min_dist: float = 0.1
-    umap_epochs: int = 0  # 0: umap-learn's default
-    refine_epochs: int = 100  # above fit_sample: UMAP epochs over every image after the sample fit (0: none)
-    tsne_perplexity: float = 30.0
-    tsne_iter: int = 500
-    clusters: int = 0  # number of labelled regions on the map; 0 picks one from the archive size
-    name_columns: list[str] = field(default_factory=list)  # metadata.csv columns whose words name the map's
+    fit_sample: int = setting(50_000, at_least(100))  # UMAP/t-SNE are fitted on at most this many images; the rest are
+    # placed into the fit
+    pca_dims: int = setting(50, at_least(2))  # embeddings are reduced to this many PCA dimensions before layout and
+    # neighbour search
+    umap_neighbors: int = setting(15, at_least(2))
+    umap_min_dist: float = setting(0.1, between(0, 1))
+    umap_epochs: int = setting(0, at_least(0))  # 0: umap-learn's default
+    refine_epochs: int = setting(100, at_least(0))  # above fit_sample: UMAP epochs over every image after the sample
+    # fit (0: none)
+    tsne_perplexity: float = setting(30.0, above(0))
+    tsne_iter: int = setting(500, at_least(1))
+    clusters: int = setting(0, at_least(0))  # number of labelled regions on the map; 0 picks one from the archive size
+    name_columns: list[str] = setting([])  # metadata.csv columns whose words name the map's
     # regions; empty: the columns named title, description, caption, subject(s), keywords, tags or label(s)
+
+    def problems(self, site_dir: Path | None = None) -> list[str]:
+        """The embedder and the layouts, from the registry."""
+        from . import registry
+
+        out: list[str] = []
+        lookup("map", "embedder", self.embedder, out)
+        layouts = registry.names("layout")
+        unknown = [name for name in self.layouts if name not in layouts]
+        if unknown or not self.layouts:
+            out.append(f"[map] layouts: unknown {unknown or 'empty list'}; choose from {', '.join(layouts)}")
+        if self.layout not in layouts:
+            out.append(f"[map] layout must be one of {', '.join(layouts)}, got {self.layout!r}")
+        return out
+
+
+UPLOAD_CHUNK_QUANTUM = 256 * 1024  # YouTube's resumable uploads take chunks in multiples of 256 KiB
 
 
 @dataclass
 class YouTubeSettings:
-    privacy: str = "private"  # "private", "unlisted" or "public"
+    privacy: str = setting("private", one_of("private", "unlisted", "public"))  # "private", "unlisted" or "public"
     category: str = "1"  # YouTube category id (1 = Film & Animation)
     playlist: str = ""  # playlist title; created once if missing, empty for none
     default_language: str = ""  # defaults to [site] language
-    tags: list[str] = field(default_factory=list)
+    tags: list[str] = setting([])
     caption_name: str = "Machine captions (Electric Speech)"  # name of the caption track
-    player: str = "self"  # film page player: "self", "youtube" or "both"
-    upload: str = "original"  # what publish uploads: "original" (the footage) or "described" (narration mixed in)
+    player: str = setting("self", one_of("self", "youtube", "both"))  # film page player: "self", "youtube" or "both"
+    upload: str = setting("original", one_of("original", "described"))  # what publish uploads: "original" (the footage)
+    # or "described" (narration mixed in)
     token: str = "~/.config/electric-speech/youtube-token.json"  # stored OAuth token (mode 0600)
     client_secret: str = "client_secret.json"  # OAuth client for the first login (in the site folder)
-    chunk_size: int = 8 * 1024 * 1024  # bytes per resumable upload request
-    max_retries: int = 8
+    chunk_size: int = setting(8 * 1024 * 1024, multiple_of(UPLOAD_CHUNK_QUANTUM, "256 KiB"))  # bytes per resumable
+    # upload request
+    max_retries: int = setting(8, at_least(0))
     api_root: str = ""  # override the API root (tests, proxies)
-    timeout: float = 120.0  # seconds to wait for each answer from YouTube before retrying
+    timeout: float = setting(120.0, above(0, "seconds"))  # seconds to wait for each answer from YouTube before retrying
 
 
 @dataclass
 class BuildSettings:
-    cache_dir: str = ".cache"  # relative to the site folder
+    cache_dir: str = setting(".cache", not_blank())  # relative to the site folder
     strict: bool = False  # warnings fail the build
     drafts: bool = False  # include items whose front matter says draft: true
     executor: str = "local"  # where captions and embeddings are computed: "local" or "ray" (needs .[scale])
     ray_address: str = ""  # "ray": the cluster to join ("auto", "ray://head:10001"); the RAY_ADDRESS variable wins;
     # neither: a local Ray is started with one CPU per core
-    ray_actors: int = 0  # executor "ray": actors per stage; 0: one per GPU with device cuda, else one per CPU
+    ray_actors: int = setting(0, at_least(0, "one per CPU or GPU"))  # executor "ray": actors per stage; 0: one per
+    # GPU with device cuda, else one per CPU
+
+    def problems(self, site_dir: Path | None = None) -> list[str]:
+        """The executor: known, and able to run here (found without importing it: a build never starts for
+        nothing)."""
+        out: list[str] = []
+        executor = lookup("build", "executor", self.executor, out)
+        if executor is not None and executor.unavailable():
+            out.append(f"[build] executor {self.executor!r} cannot run here: {executor.unavailable()}")
+        return out
+
+
+def feature_sections() -> dict[str, type]:
+    """site.toml section name -> settings dataclass of every feature (see :mod:`generator.features`)."""
+    from .features import settings_sections
+
+    return settings_sections()
 
 
 @dataclass
 class Settings:
+    """The core's sections as typed fields, and every feature's section in ``features`` by its name: read one
+    typed with ``settings.of(CollageSettings)``, or by name (``settings.collages``)."""
+
     site: SiteSettings = field(default_factory=SiteSettings)
     keyframes: KeyframeSettings = field(default_factory=KeyframeSettings)
     video: VideoSettings = field(default_factory=VideoSettings)
     captions: CaptionSettings = field(default_factory=CaptionSettings)
     subtitles: SubtitleSettings = field(default_factory=SubtitleSettings)
-    narration: NarrationSettings = field(default_factory=NarrationSettings)
     map: MapSettings = field(default_factory=MapSettings)
-    labels: LabelSettings = field(default_factory=LabelSettings)
-    portraits: PortraitsSettings = field(default_factory=PortraitsSettings)
-    collages: CollageSettings = field(default_factory=CollageSettings)
-    search: SearchSettings = field(default_factory=SearchSettings)
-    stories: StorySettings = field(default_factory=StorySettings)
     youtube: YouTubeSettings = field(default_factory=YouTubeSettings)
-    dreams: DreamSettings = field(default_factory=DreamSettings)
     build: BuildSettings = field(default_factory=BuildSettings)
+    features: dict[str, Any] = field(default_factory=dict)  # section name -> a feature's settings
+
+    def __post_init__(self) -> None:
+        for name, cls in feature_sections().items():  # the defaults of every section not given
+            if name not in self.features:
+                self.features[name] = cls()
+            elif not isinstance(self.features[name], cls):
+                raise TypeError(f"settings section [{name}] must be a {cls.__name__}")
+
+    def __getattr__(self, name: str) -> Any:
+        # only reached for names that are no field: a feature's section (never during unpickling's early steps)
+        if name.startswith("__") or name == "features":
+            raise AttributeError(name)
+        try:
+            return self.__dict__["features"][name]
+        except KeyError:
+            raise AttributeError(f"no settings section [{name}]") from None
+
+    def of(self, cls: type[T]) -> T:
+        """A feature's section, typed: ``settings.of(CollageSettings)``."""
+        for section in self.features.values():
+            if type(section) is cls:
+                return section
+        raise KeyError(f"no settings section of type {cls.__name__}")
 
 
 def _coerce(value: Any, annotation: Any, where: str, path: Path) -> Any:
@@ -230,176 +359,53 @@ def load_settings(site_dir: Path) -> Settings:
             raise ConfigError(f"invalid TOML: {exc}", path) from None
         except UnicodeDecodeError:
             raise ConfigError("not UTF-8 text", path) from None
-    sections = {f.name: f for f in dataclasses.fields(Settings)}
+    core = {f.name: f for f in dataclasses.fields(Settings) if f.name != "features"}
     hints = get_type_hints(Settings)
-    kwargs = {}
+    extra = feature_sections()
+    known = sorted([*core, *extra])
+    kwargs: dict[str, Any] = {}
+    features: dict[str, Any] = {}
     for name, value in data.items():
-        if name not in sections:
-            raise ConfigError(f"unknown section [{name}] (known: {', '.join(sorted(sections))})", path)
+        if name not in core and name not in extra:
+            raise ConfigError(f"unknown section [{name}] (known: {', '.join(known)})", path)
         if not isinstance(value, dict):
             raise ConfigError(f"[{name}] must be a table", path)
-        kwargs[name] = _fill(hints[name], value, name, path)
-    settings = Settings(**kwargs)
+        if name in core:
+            kwargs[name] = _fill(hints[name], value, name, path)
+        else:
+            features[name] = _fill(extra[name], value, name, path)
+    settings = Settings(**kwargs, features=features)
     validate(settings, path)
     return settings
 
 
-READINGS = ("literal", "pareidolia")  # [captions] reading
-UPLOAD_CHUNK_QUANTUM = 256 * 1024  # YouTube's resumable uploads take chunks in multiples of 256 KiB
+def sections(settings: Settings) -> Iterator[tuple[str, Any]]:
+    """Every section of the settings with its name in site.toml: the core's in the order they are declared,
+    then the features' in theirs."""
+    for f in dataclasses.fields(settings):
+        if f.name != "features":
+            yield f.name, getattr(settings, f.name)
+    yield from settings.features.items()
 
 
-def _device_ok(device: str) -> bool:
-    return device in ("cpu", "cuda", "auto") or (device.startswith("cuda:") and device[5:].isdigit())
-
-
-def _problems(settings: Settings, site_dir: Path | None = None) -> list[str]:
-    """Every inconsistent value of every section, one message each (empty when all is well). ``site_dir``:
-    where relative paths in the settings (a voice file) are looked for."""
-    from . import registry
-
-    k, s, c, m, y = settings.keyframes, settings.subtitles, settings.captions, settings.map, settings.youtube
-    out: list[str] = []
-
-    def need(ok: bool, message: str) -> None:
-        if not ok:
-            out.append(message)
-
-    def spec(kind: str, value: str, section: str) -> registry.Entry | None:
-        try:
-            return registry.resolve(kind, value)
-        except ConfigError as exc:
-            out.append(f"[{section}] {exc.message}")
-            return None
-
-    need(0 < k.scene_threshold < 1, "[keyframes] scene_threshold must be between 0 and 1")
-    need(k.max_interval > 0 and 0 <= k.min_interval < k.max_interval,
-         "[keyframes] needs 0 <= min_interval < max_interval")
-    need(k.thumb_width >= 16, "[keyframes] thumb_width must be at least 16")
-    need(2 <= k.jpeg_quality <= 31, "[keyframes] jpeg_quality must be between 2 (best) and 31")
-    out.extend(_video_problems(settings.video))
-    need(0 < s.min_cue <= s.max_cue, "[subtitles] needs 0 < min_cue <= max_cue")
-    need(s.line_width >= 10 and s.max_lines >= 1, "[subtitles] line_width must be >= 10 and max_lines >= 1")
-    spec("captioner", c.captioner, "captions")
-    need(c.batch_size >= 1, "[captions] batch_size must be at least 1")
-    need(c.device in ("cpu", "cuda", "auto"), "[captions] device must be cpu, cuda or auto")
-    need(c.num_beams >= 1 and c.max_new_tokens >= 1, "[captions] num_beams and max_new_tokens must be at least 1")
-    need(c.reading in READINGS, f"[captions] reading must be {' or '.join(READINGS)}, got {c.reading!r}")
-    need(bool(c.archive_column.strip()), "[captions] archive_column must name a metadata.csv column")
-    need(1 <= c.archive_neighbours <= 100, "[captions] archive_neighbours must be between 1 and 100")
-    out.extend(_narration_problems(settings.narration, site_dir))
-    out.extend(story_problems(settings.stories))
-    spec("embedder", m.embedder, "map")
-    layouts = registry.names("layout")
-    unknown = [name for name in m.layouts if name not in layouts]
-    need(not unknown and bool(m.layouts),
-         f"[map] layouts: unknown {unknown or 'empty list'}; choose from {', '.join(layouts)}")
-    need(m.layout in layouts, f"[map] layout must be one of {', '.join(layouts)}, got {m.layout!r}")
-    need(m.neighbours >= 1 and m.batch_size >= 1 and m.pca_dims >= 2 and m.fit_sample >= 100 and m.refine_epochs >= 0,
-         "[map] needs neighbours >= 1, batch_size >= 1, pca_dims >= 2, fit_sample >= 100, refine_epochs >= 0")
-    need(m.umap_neighbors >= 2 and 0 <= m.umap_min_dist <= 1 and m.umap_epochs >= 0,
-         "[map] needs umap_neighbors >= 2, 0 <= umap_min_dist <= 1, umap_epochs >= 0")
-    need(m.tsne_perplexity > 0 and m.tsne_iter >= 1 and m.clusters >= 0,
-         "[map] needs tsne_perplexity > 0, tsne_iter >= 1, clusters >= 0")
-    need(_device_ok(m.device), "[map] device must be cpu, cuda or auto")
-    spec("face-detector", settings.portraits.detector, "portraits")
-    out.extend(portraits_problems(settings.portraits))
-    out.extend(collage_problems(settings.collages))
-    out.extend(search_problems(settings.search))
-    need(y.privacy in ("private", "unlisted", "public"), "[youtube] privacy must be private, unlisted or public")
-    need(y.player in ("self", "youtube", "both"), "[youtube] player must be self, youtube or both")
-    need(y.upload in ("original", "described"), f"[youtube] upload must be original or described, got {y.upload!r}")
-    need(y.chunk_size >= UPLOAD_CHUNK_QUANTUM and y.chunk_size % UPLOAD_CHUNK_QUANTUM == 0,
-         f"[youtube] chunk_size must be a multiple of {UPLOAD_CHUNK_QUANTUM} (256 KiB), got {y.chunk_size}")
-    need(y.max_retries >= 0, "[youtube] max_retries must be 0 or more")
-    need(y.timeout > 0, "[youtube] timeout must be more than 0 seconds")
-    lb = settings.labels
-    need(bool(lb.folder.strip()) and not Path(lb.folder).is_absolute() and ".." not in Path(lb.folder).parts,
-         f"[labels] folder must be a folder inside the site folder, got {lb.folder!r}")
-    need(lb.C > 0, f"[labels] C must be more than 0, got {lb.C}")
-    need(lb.min_examples >= 2 and lb.cv_folds >= 2, "[labels] needs min_examples >= 2 and cv_folds >= 2")
-    need(1 <= lb.review_batch <= 64 and lb.retrain_every >= 1,
-         "[labels] needs 1 <= review_batch <= 64 and retrain_every >= 1")
-    need(0 < lb.threshold < 1 and lb.assumed_negatives >= 0,
-         "[labels] needs 0 < threshold < 1 and assumed_negatives >= 0")
-    b = settings.build
-    need(bool(b.cache_dir.strip()), "[build] cache_dir must not be empty")
-    executor = spec("executor", b.executor, "build")
-    if executor is not None and executor.unavailable():  # found without importing it: a build never starts for nothing
-        out.append(f"[build] executor {b.executor!r} cannot run here: {executor.unavailable()}")
-    need(b.ray_actors >= 0, "[build] ray_actors must be 0 (one per CPU or GPU) or more")
-    from .dreams.settings import dream_problems
-
-    out.extend(dream_problems(settings.dreams))
-    return out
-
-
-
-
-def _video_problems(v: VideoSettings) -> list[str]:
-    import re
-
-    out = []
-    if v.max_height < 144 or v.max_height % 2:
-        out.append(f"[video] max_height must be an even number of at least 144, got {v.max_height}")
-    if not 0 <= v.crf <= 51:
-        out.append(f"[video] crf must be between 0 and 51, got {v.crf}")
-    if v.preset not in X264_PRESETS:
-        out.append(f"[video] preset must be one of {', '.join(X264_PRESETS)}, got {v.preset!r}")
-    if v.encoder not in ("auto", "libx264", "h264_nvenc"):
-        out.append(f"[video] encoder must be auto, libx264 or h264_nvenc, got {v.encoder!r}")
-    if not re.fullmatch(r"\d{2,4}k", v.audio_bitrate):
-        out.append(f"[video] audio_bitrate must look like '160k', got {v.audio_bitrate!r}")
-    bad = [r for r in v.ladder if not re.fullmatch(r"\d{3,4}p", r) or int(r[:-1]) % 2 or int(r[:-1]) < 144]
-    if bad:
-        out.append(f"[video] ladder: {bad} are not heights like '720p' (even, at least 144p)")
-    if v.hls_min_duration < 0 or v.hls_segment < 1:
-        out.append("[video] needs hls_min_duration >= 0 and hls_segment >= 1 second")
-    return out
-
-
-def _narration_problems(n: NarrationSettings, site_dir: Path | None) -> list[str]:
-    import re
-
-    from . import registry
-
-    out = []
-    if not 1.0 <= n.max_rate <= 3.0:
-        out.append(f"[narration] max_rate must be between 1.0 and 3.0, got {n.max_rate}")
-    if not 0.0 <= n.duck <= 1.0:
-        out.append(f"[narration] duck must be between 0 (silence) and 1 (no ducking), got {n.duck}")
-    if not re.fullmatch(r"\d{2,3}k", n.bitrate):
-        out.append(f"[narration] bitrate must look like '64k', got {n.bitrate!r}")
-    try:
-        registry.resolve("voice", n.voice)
-    except ConfigError as exc:
-        return [*out, f"[narration] {exc.message}"]
-    name, argument = registry.split_spec(n.voice)
-    if name == "piper" and argument:  # a voice file: missing is a mistake in site.toml, found before any work
-        model = Path(argument).expanduser()
-        if not model.is_absolute() and site_dir is not None:
-            model = site_dir / model
-        if not model.is_file():
-            out.append(f"[narration] voice file not found: {model}")
-        elif model.suffix != ".onnx":
-            out.append(f"[narration] a Piper voice is a .onnx file, got {model.name}")
-        elif not Path(str(model) + ".json").is_file():
-            out.append(f"[narration] the voice {model.name} has no config {model.name}.json beside it "
-                       "(a Piper voice comes as a .onnx and a .onnx.json)")
-    return out
+def problems(settings: Settings, site_dir: Path | None = None) -> list[str]:
+    """Every problem of every section, one line each (empty when all is well): each section's ``problems``,
+    then its fields' rules. ``site_dir``: where relative paths in the settings (a voice file) are looked for."""
+    return [p for name, section in sections(settings) for p in section_problems(name, section, site_dir)]
 
 
 def validate(settings: Settings, path: Path | None = None) -> None:
     """All of the settings at once, before any work: the first problem is raised, the others listed
     in its message, so one run shows every mistake in site.toml."""
-    problems = _problems(settings, path.parent if path is not None else None)
-    if problems:
-        more = f" (and {len(problems) - 1} more: {'; '.join(problems[1:])})" if len(problems) > 1 else ""
-        raise ConfigError(problems[0] + more, path)
+    found = problems(settings, path.parent if path is not None else None)
+    if found:
+        more = f" (and {len(found) - 1} more: {'; '.join(found[1:])})" if len(found) > 1 else ""
+        raise ConfigError(found[0] + more, path)
 
 
 def caption_problems(captions: CaptionSettings) -> list[str]:
     """The problems of one ``[captions]`` section (a film's own, with its front matter laid over the site's)."""
-    return [p for p in _problems(dataclasses.replace(Settings(), captions=captions)) if p.startswith("[captions]")]
+    return section_problems("captions", captions)
 
 
 def override(section: Any, data: dict[str, Any], name: str, path: Path) -> Any:

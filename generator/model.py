@@ -3,11 +3,16 @@ before it renders and writes anything. Above `site/`: every stage reads and fill
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
+
+if TYPE_CHECKING:
+    from .features.base import Contribution
+    from .site.render import SiteRenderer
 
 
 @dataclass(frozen=True)
@@ -67,13 +72,14 @@ class Rendition:
 
 @dataclass(frozen=True)
 class Narration:
-    """A film read aloud by the machine (see generator.stages.narration)."""
+    """A film read aloud by the machine (see generator.narration.stage)."""
 
     track: Path  # narration.m4a in the cache: the spoken cues alone, as long as the film
     vtt: str  # WebVTT kind="descriptions": the sentences as spoken, timed as spoken
     windows: tuple[tuple[float, float], ...]  # when the machine speaks: the film's own sound is ducked then
     voice: str  # the voice's spec, as the film page names it
     described: Path | None = None  # described.mp4: the web rendition with the narration mixed in
+    duck: float = 1.0  # the film's own sound at this volume while the machine speaks ([narration] duck)
     sentences: int = 0
 
 
@@ -155,12 +161,86 @@ class ArchiveItem:
         return self.metadata.get("title") or Path(self.id).stem.replace("_", " ").replace("-", " ")
 
 
+@dataclass(frozen=True)
+class NavEntry:
+    """A link in every page's header."""
+
+    label: str
+    href: str  # below the site root
+    key: str  # the ``current`` key of the pages it leads to (marks the link as the page being shown)
+    order: int = 50  # the core's: films 0, pages 10, archive 20, map 30; features from 40 on
+
+
+@dataclass(frozen=True)
+class SectionEntry:
+    """An entry that one part of the site adds to another page's list (the dreams index lists the collages
+    and the dream films beside the dreamt images)."""
+
+    index: str  # the list it belongs to ("dreams")
+    title: str
+    url: str  # below the site root
+    thumb: str  # below the site root ("" for none)
+    blurb: str  # one sentence
+
+
+@dataclass
+class SearchRecord:
+    """One thing the site-wide search finds."""
+
+    kind: str  # the filter it is found under: "speech", "page", "archive", or a contributed kind
+    url: str  # relative to the site root: "films/x/#t=12.00", "about/", "map/#item=a%2Fb.jpg"
+    title: str
+    text: str = ""  # plain text to index (custom records)
+    meta: dict[str, str] = field(default_factory=dict)  # shown with a hit: "time", "image", "film" ...
+    html: str = ""  # HTML to index instead of text (pages, essays)
+    source: str = ""  # identifies the HTML in its place (a page's body key): the HTML is read only to index it
+    load: Callable[[], str] | None = field(default=None, compare=False, repr=False)
+
+    def identity(self) -> list[Any]:
+        """Everything of the record that the index depends on (the HTML by its source when it is late)."""
+        body = self.source or self.html
+        return [self.kind, self.url, self.title, self.text, sorted(self.meta.items()), body]
+
+    def body(self) -> str:
+        """The HTML to index ("" for a plain-text record)."""
+        if not self.html and self.load is not None:
+            self.html = self.load()
+        return self.html
+
+
 @dataclass
 class SiteModel:
+    """Everything a build gathers before it renders: the core's content, and what the features gave it
+    (see :class:`generator.features.base.Contribution`)."""
+
     settings: Settings
     content_dir: Path
     films: list[Film] = field(default_factory=list)
     pages: list[Page] = field(default_factory=list)
     archive: list[ArchiveItem] = field(default_factory=list)
     archive_columns: list[str] = field(default_factory=list)  # metadata.csv columns besides `file`
-    extras: dict[str, Any] = field(default_factory=dict)  # results of optional stages (e.g. "map")
+    map_url: str = ""  # below the root: the map page ("" without a map)
+    search_url: str = ""  # below the root: the search page the header's box sends to ("" without search)
+    nav: list[NavEntry] = field(default_factory=list)  # the features' header links
+    sections: list[SectionEntry] = field(default_factory=list)
+    search_records: list[SearchRecord] = field(default_factory=list)  # the features' records
+    search_terms: dict[str, list[str]] = field(default_factory=dict)  # archive id -> words added to its record
+    item_facts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # archive id -> (label, text)
+    page_makers: list[Callable[[SiteRenderer], None]] = field(default_factory=list)  # the features' pages
+
+    def sections_of(self, index: str) -> list[SectionEntry]:
+        return [s for s in self.sections if s.index == index]
+
+    def add(self, given: Contribution) -> None:
+        """What a feature gives the site, added to what the others gave."""
+        self.nav += given.nav
+        self.sections += given.sections
+        self.search_records += given.search_records
+        for item_id, words in given.search_terms.items():
+            self.search_terms.setdefault(item_id, []).extend(words)
+        for item_id, facts in given.item_facts.items():
+            self.item_facts.setdefault(item_id, []).extend(facts)
+        if given.header_search:
+            self.search_url = given.header_search
+        if given.pages is not None:
+            self.page_makers.append(given.pages)

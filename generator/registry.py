@@ -209,8 +209,8 @@ register("cutter", "grabcut", "generator.collage.cutters:GrabCutCutter", require
          summary="OpenCV GrabCut from a rectangle inside the frame: the classical baseline")
 register("cutter", "auto", "generator.collage.cutouts:auto_cutter", requires=_CV, install=_CV_INSTALL,
          summary="isnet when its model is installed, else grabcut (the demo builds either way)")
-register("film-maker", "dream-film", "generator.nextframe.make:dream_film", requires=("torch",),
-         install="pip install -e .", kind_summary="makes a synthetic film from a site film (build.py dream-film, "
+register("film-maker", "next-frame-film", "generator.nextframe.make:next_frame_film", requires=("torch",),
+         install="pip install -e .", kind_summary="makes a synthetic film from a site film (build.py next-frame-film, "
                                                   "build.py reenact; not part of the default build)",
          summary="a next-frame U-Net trained on the film, run on its own output with noise and footage fed back")
 register("film-maker", "reenact", "generator.nextframe.make:reenact",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from .config import Settings, load_settings, validate
+from .config import Settings, load_settings, sections, validate
 from .reporter import Reporter
 
 if TYPE_CHECKING:
@@ -24,11 +24,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         settings.map.layout = args.layout
     if getattr(args, "voice", None):
         settings.narration.voice = args.voice
-    if args.device:
-        settings.captions.device = args.device
-        settings.map.device = args.device
-        settings.video.device = args.device
-        settings.dreams.device = args.device
+    if args.device:  # every section that runs something somewhere: captions, map, video, dreams ...
+        for _, section in sections(settings):
+            if hasattr(section, "device"):
+                section.device = args.device
     if getattr(args, "max_height", None):
         settings.video.max_height = args.max_height
     if getattr(args, "publish_original", False):
@@ -65,7 +64,7 @@ def print_summary(result: BuildResult, reporter: Reporter) -> None:
     )
     detail = ", ".join(f"{stage} {h}/{h + m}" for stage, (h, m) in st.cache.items())
     reporter.info(f"from cache: {cached} of {cached + computed} artifacts" + (f" ({detail})" if detail else ""))
-    for line in st.labels:
+    for line in st.features:
         reporter.info(line)
     r = st.render
     reporter.info(f"pages: {r.rendered} rendered, {r.from_cache} from the cache, {r.unchanged} unchanged")

@@ -161,14 +161,14 @@ def serve(args: argparse.Namespace, reporter: Reporter) -> int:
     host, port = str(server.server_address[0]), int(server.server_address[1])
     if review is not None:
         review.hosts = {f"{name}:{port}" for name in ("127.0.0.1", "localhost")}
+    roots = [args.content.resolve(), REPO / "templates", REPO / "site_src", REPO / "static"]
+    ignore = {args.out.resolve()}
+    before = snapshot(roots, ignore)  # watching from here: a change made once the address is shown is seen
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     reporter.info(f"serving {args.out} at http://{host}:{port}/ (Ctrl-C stops)")
     if review is not None and review.states:
         reporter.info(f"review {len(review.states)} queue(s) at http://{host}:{port}/review/")
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    roots = [args.content.resolve(), REPO / "templates", REPO / "site_src", REPO / "static"]
-    ignore = {args.out.resolve()}
     try:
-        before = snapshot(roots, ignore)
         while True:
             time.sleep(0.5)
             if args.no_reload:
@@ -214,6 +214,7 @@ def _refresh_queues(args: argparse.Namespace, app: ReviewApp) -> None:
     try:
         settings = settings_from_args(args)
         app.batch = settings.labels.review_batch
+        app.settings = settings  # the site's title and language on the review page
         app.set_queues(review_queues(args.content, settings, Cache(args.content / settings.build.cache_dir)))
     except ElectricSpeechError:
         pass  # the build said why; the queues stay as they were

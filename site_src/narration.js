@@ -167,11 +167,4 @@
   var stored = null;
   try { stored = window.localStorage.getItem(STORE); } catch (e) { stored = null; }
   setOn(stored === "on", false);
-
-  // for tests and the curious: the state of the narration
-  window.electricSpeechNarration = {
-    on: function () { return on; },
-    gainAt: gainAt,
-    drift: function () { return Math.abs(audio.currentTime - video.currentTime); }
-  };
 })();

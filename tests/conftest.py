@@ -18,6 +18,49 @@ if str(REPO / "tests") not in sys.path:
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+SEED_ENV = "ES_TEST_SEED"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--seed", type=int, default=None,
+                     help=f"base seed of the randomised tests (fixtures, training, layouts); default: ${SEED_ENV} "
+                          "or 0. Run the suite with a few seeds to check that no test depends on one outcome.")
+
+
+def base_seed(config: pytest.Config) -> int:
+    given = config.getoption("--seed")
+    if given is not None:
+        return int(given)
+    text = os.environ.get(SEED_ENV, "").strip()
+    try:
+        return int(text) if text else 0
+    except ValueError:
+        raise pytest.UsageError(f"{SEED_ENV}={text!r} is not a whole number") from None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"electric-speech test seed: {base_seed(config)} (--seed N or {SEED_ENV}=N)"
+
+
+@pytest.fixture(scope="session")
+def test_seed(pytestconfig: pytest.Config) -> int:
+    """The base seed of this run: randomised tests derive theirs from it (``test_seed + k``)."""
+    return base_seed(pytestconfig)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001
+    if config.option.verbose < 0 and exitstatus != 0:  # -q shows no header: name the seed beside the failures
+        terminalreporter.write_line(f"electric-speech test seed: {base_seed(config)} (rerun with --seed N)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that needs the demo build (demo_build, demo_copy) is slow wherever it lives: the fast lane
+    (-m "not slow") must never pay for the demo's cold build."""
+    for item in items:
+        if "demo_build" in getattr(item, "fixturenames", ()) and item.get_closest_marker("slow") is None:
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture
 def quiet_reporter():

@@ -103,6 +103,7 @@ def archive_build(tmp_path_factory):
     return {"root": root, "content": content, "result": result}
 
 
+@pytest.mark.slow  # shares archive_build: a cold build of the archive site (~20 s)
 def test_each_distinctive_word_lands_on_its_shot(archive_build):
     film = archive_build["result"].site.films[0]
     assert len(film.keyframes) == len(PATTERNS) and film.captioner == "archive"
@@ -121,6 +122,7 @@ def test_each_distinctive_word_lands_on_its_shot(archive_build):
     assert "archive" in html and "lighthouse" in html
 
 
+@pytest.mark.slow  # shares archive_build: a cold build of the archive site (~20 s)
 def test_keyframe_and_archive_embeddings_are_the_maps(archive_build):
     from generator.archive.embed import EmbeddingStore, create_embedder
     from generator.archive.images import make_thumbs
@@ -136,6 +138,7 @@ def test_keyframe_and_archive_embeddings_are_the_maps(archive_build):
     assert store.missing(keys) == []  # the map stage will find every vector it needs
 
 
+@pytest.mark.slow  # shares archive_build: a cold build of the archive site (~20 s)
 def test_cached_until_the_archive_changes(archive_build, tmp_path):
     content = tmp_path / "content"
     shutil.copytree(archive_build["content"], content)

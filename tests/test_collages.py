@@ -10,8 +10,8 @@ from collage_fixtures import synthetic_scan
 from PIL import Image
 
 from generator.cache import Cache
+from generator.collage.settings import CollageSettings
 from generator.config import Settings
-from generator.config_sections import CollageSettings
 from generator.model import ArchiveItem
 
 
@@ -110,7 +110,7 @@ def test_review_queue_follows_the_protocol(archive, tmp_path):
     from generator.review.queue import ReviewItem
 
     content, _ = archive
-    s = Settings(collages=settings())
+    s = Settings(features={"collages": settings()})
     assert collage_queue(content, Settings(), Cache(tmp_path / "c")) is None  # count 0: no queue
     queue = collage_queue(content, s, Cache(tmp_path / "c"))
     assert queue is not None
@@ -133,27 +133,37 @@ def test_settings_are_checked():
 
 
 def test_the_gallery_credits_sources_and_registers_a_dream_section(archive, tmp_path):
+    from generator.collage.feature import CollagesFeature
+    from generator.dreams.feature import DreamsFeature
+    from generator.features.base import Core
     from generator.model import SiteModel
-    from generator.site.collages_page import register_collages, render_collages
+    from generator.reporter import Reporter
     from generator.site.output import OutputTree
     from generator.site.render import SiteRenderer, add_assets
+    from generator.stages import StageContext
+    from generator.stages.read import Content
 
     content, items = archive
-    series = make(content, items, tmp_path / "cache")
-    site = SiteModel(settings=Settings(collages=settings()), content_dir=content, archive=items)
-    register_collages(site, series)
-    (section,) = site.extras["dream_sections"]
-    assert set(section) == {"title", "url", "thumb", "blurb"} and section["url"] == "dreams/collages/"
+    make(content, items, tmp_path / "cache")
+    site = SiteModel(settings=Settings(features={"collages": settings()}), content_dir=content, archive=items)
+    ctx = StageContext(content, site.settings, Cache(tmp_path / "cache"), Reporter(quiet=True))
+    for feature in (CollagesFeature(), DreamsFeature()):  # the dreams index lists what the collages gave it
+        given = feature.contribute(ctx, Core(site, None, Content()))
+        assert given is not None
+        site.add(given)
+    (section,) = site.sections_of("dreams")
+    assert section.title == "Collages" and section.url == "dreams/collages/" and section.blurb
     tree = OutputTree()
     renderer = SiteRenderer(site, tree, add_assets(OutputTree()))
-    render_collages(series, renderer, tree)
+    for make_pages in site.page_makers:
+        make_pages(renderer)
     renderer.finish()
     html = tree.files["dreams/collages/index.html"]
     assert isinstance(html, bytes)
     text = html.decode()
     assert "Made by the machine" in text and text.count('class="collage-item"') == 4
     assert 'href="../../archive/files/plates/plate-' in text  # no map in this site: the archive file
-    assert section["thumb"] in tree.files and '>Dreams</a>' in text  # the nav names the dreams section
+    assert section.thumb in tree.files and '>Dreams</a>' in text  # the nav names the dreams section
 
 
 def test_keep_or_discard_in_the_review_page_writes_the_decisions(archive, tmp_path):
@@ -172,7 +182,7 @@ def test_keep_or_discard_in_the_review_page_writes_the_decisions(archive, tmp_pa
     from generator.serve import BuildState, Handler
 
     content, items = archive
-    s = Settings(collages=settings())
+    s = Settings(features={"collages": settings()})
     queues = review_queues(content, s, Cache(tmp_path / "c"))
     assert [q.slug for q in queues] == ["collages"]  # no label here: the collages alone
     site = tmp_path / "_site"

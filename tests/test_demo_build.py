@@ -7,9 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from vtt_validator import validate_vtt
 
 REPO = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.slow  # the demo build (demo_build): minutes cold
 
 
 def run_build(content: Path, out: Path, *extra: str):

@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 from generator.captions.base import create_captioner
-from generator.captions.describe import describe, rank
+from generator.captions.describe_words import describe, rank
 from generator.captions.scene import analyse_array
 from generator.config import CaptionSettings
 from generator.errors import MediaError

@@ -45,23 +45,30 @@ def photo() -> np.ndarray:
     return np.asarray(im.resize(fit_size(im.size, 64)), dtype=np.uint8)
 
 
+@pytest.fixture
+def small(test_seed) -> Preset:
+    """SMALL with the run's seed (the jitter's). Seeds 3-8 on AVX2 and 3-5 with ATEN_CPU_CAPABILITY=default: the
+    margins below held by far (detail 11-12 grey levels; flicker 0.36-0.38 of frame-by-frame's)."""
+    return dataclasses.replace(SMALL, seed=3 + test_seed)
+
+
 def test_block_channels_match_the_model(dreamer):
     assert tuple(b._project_conv.out_channels for b in dreamer.model._blocks) == BLOCK_CHANNELS
 
 
-def test_a_dream_is_deterministic_for_a_seed_and_differs_from_its_source(dreamer, photo):
-    a = dreamer.dream(photo, SMALL, threads=1)
-    b = dreamer.dream(photo, SMALL, threads=1)
+def test_a_dream_is_deterministic_for_a_seed_and_differs_from_its_source(dreamer, photo, small):
+    a = dreamer.dream(photo, small, threads=1)
+    b = dreamer.dream(photo, small, threads=1)
     assert a.shape == photo.shape and a.dtype == np.uint8
     assert np.array_equal(a, b)  # same seed, same pixels
     assert np.abs(a.astype(int) - photo).mean() > 3  # it dreamt something
-    c = dreamer.dream(photo, dataclasses.replace(SMALL, seed=4), threads=1)
+    c = dreamer.dream(photo, dataclasses.replace(small, seed=small.seed + 1), threads=1)
     assert not np.array_equal(a, c)  # another seed, another dream
 
 
-def test_poked_channels_dream_differently_from_the_whole_block(dreamer, photo):
-    whole = dreamer.dream(photo, SMALL, threads=1)
-    poked = dreamer.dream(photo, dataclasses.replace(SMALL, channels=(3, 7)), threads=1)
+def test_poked_channels_dream_differently_from_the_whole_block(dreamer, photo, small):
+    whole = dreamer.dream(photo, small, threads=1)
+    poked = dreamer.dream(photo, dataclasses.replace(small, channels=(3, 7)), threads=1)
     assert np.abs(whole.astype(int) - poked).mean() > 2
 
 
@@ -70,9 +77,9 @@ def _spread(rgb: np.ndarray) -> float:
     return float((rgb.max(-1) - rgb.min(-1)).mean())
 
 
-def test_desaturate_tones_down_the_added_detail_not_the_image(dreamer, photo):
-    colour = dreamer.dream(photo, dataclasses.replace(SMALL, desaturate=0.0), threads=1).astype(np.float32)
-    grey = dreamer.dream(photo, dataclasses.replace(SMALL, desaturate=1.0), threads=1).astype(np.float32)
+def test_desaturate_tones_down_the_added_detail_not_the_image(dreamer, photo, small):
+    colour = dreamer.dream(photo, dataclasses.replace(small, desaturate=0.0), threads=1).astype(np.float32)
+    grey = dreamer.dream(photo, dataclasses.replace(small, desaturate=1.0), threads=1).astype(np.float32)
     src = photo.astype(np.float32)
     assert _spread(grey - src) < 1.5  # the detail is grey (rounding and clipping aside)
     assert _spread(colour - src) > 3 * _spread(grey - src)
@@ -115,10 +122,11 @@ def footage(tmp_path_factory) -> Path:
     return path
 
 
-def test_flow_carry_flickers_at_least_30_percent_less(dreamer, footage):
+def test_flow_carry_flickers_at_least_30_percent_less(dreamer, footage, test_seed):
     from generator.dreams.film import dream_frames, flicker, read_frames
 
-    preset = dataclasses.replace(BUILTIN["ripples"], octaves=2, steps=4, size=64)
+    ripples = BUILTIN["ripples"]
+    preset = dataclasses.replace(ripples, octaves=2, steps=4, size=64, seed=ripples.seed + test_seed)
     carried = FilmDream(preset, seconds=0.6, size=64, fps=10, carry_steps=2, blend=0.9)
     frames = read_frames(ffmpeg_exe(), footage, carried)
     assert len(frames) == 6 and frames[0].shape == (48, 64, 3)
@@ -135,10 +143,10 @@ def test_flow_carry_flickers_at_least_30_percent_less(dreamer, footage):
     assert all(np.array_equal(a, b) for a, b in zip(flowed, dream_frames(frames, carried, threads=1)))
 
 
-def test_dis_flow_also_carries(dreamer, footage):
+def test_dis_flow_also_carries(dreamer, footage, small):
     from generator.dreams.film import dream_frames, read_frames
 
-    job = FilmDream(dataclasses.replace(SMALL, size=64), seconds=0.3, size=64, fps=10, carry_steps=1, flow="dis")
+    job = FilmDream(dataclasses.replace(small, size=64), seconds=0.3, size=64, fps=10, carry_steps=1, flow="dis")
     frames = read_frames(ffmpeg_exe(), footage, job)
     out = dream_frames(frames, job, threads=1)
     assert len(out) == len(frames) == 3 and out[1].shape == frames[1].shape

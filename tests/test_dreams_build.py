@@ -70,7 +70,7 @@ def test_a_rebuild_dreams_nothing_and_imports_no_torch(built):
 def test_a_new_seed_dreams_again_and_a_bad_front_matter_preset_is_named(built, tmp_path, capsys):
     from generator.cache import Cache
     from generator.config import load_settings
-    from generator.stages.dreams import STILLS
+    from generator.dreams.stage import STILLS
 
     content, out = built
     toml = (content / "site.toml").read_text("utf-8")

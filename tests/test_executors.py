@@ -275,6 +275,7 @@ def test_ray_map_batches_asks_for_an_ordered_actor_pool_with_gpus(fake_ray):
     assert fake_ray.map_kwargs["num_gpus"] == 0 and fake_ray.map_kwargs["compute"] == ("pool", 2)
 
 
+@pytest.mark.slow  # the demo build
 def test_cached_build_with_the_ray_executor_never_imports_ray(demo_copy):
     """Everything the local build computed is a hit for --executor ray, and Ray is never imported."""
     code = ("import sys; from generator.cli import make_parser; from generator.runner import run_build; "

@@ -24,13 +24,16 @@ def features_of(content: Path, ids: list[str]) -> np.ndarray:
     return np.asarray(emb.embed([content / "archive" / i for i in ids]).features)
 
 
-def test_a_label_taught_from_20_examples_separates_held_out_images(tmp_path, capsys):
+def test_a_label_taught_from_20_examples_separates_held_out_images(tmp_path, capsys, test_seed):
+    """Which 20 images are taught is the seed's: over 20 choices the cross-validated accuracy was 0.90-1.00
+    and the held-out accuracy 0.93-1.00."""
     truth = make_mood_archive(tmp_path, 60)
     ids = list(truth)
     y = np.array([int(truth[i]) for i in ids])
     features = features_of(tmp_path, ids)
-    rows = [i for i in range(60) if y[i]][:10] + [i for i in range(60) if not y[i]][:10]
-    probe = train(features, rows, y[rows].tolist(), C=10.0, folds=5, seed=42, min_examples=4)
+    order = [int(i) for i in np.random.default_rng(test_seed).permutation(60)]
+    rows = [i for i in order if y[i]][:10] + [i for i in order if not y[i]][:10]
+    probe = train(features, rows, y[rows].tolist(), C=10.0, folds=5, seed=42 + test_seed, min_examples=4)
     held = [i for i in range(60) if i not in rows]
     held_accuracy = float(((probe.scores[held] >= 0.5) == y[held]).mean())
     with capsys.disabled():

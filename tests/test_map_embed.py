@@ -74,9 +74,10 @@ def test_unknown_embedder_is_a_config_error():
         create_embedder("hf:", MapSettings())
 
 
-def test_hf_image_tower_with_a_tiny_random_clip(tmp_path):
+def test_hf_image_tower_with_a_tiny_random_clip(tmp_path, test_seed):
     transformers = pytest.importorskip("transformers")
-    pytest.importorskip("torch")
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(test_seed)  # the random weights: seeded rather than left to whatever ran before
     cfg = transformers.CLIPConfig(
         text_config=dict(hidden_size=32, intermediate_size=37, num_hidden_layers=1, num_attention_heads=2,
                          vocab_size=99, bos_token_id=0, eos_token_id=1, pad_token_id=1),

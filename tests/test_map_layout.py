@@ -24,16 +24,20 @@ def _blobs(n: int, d: int = 20, k: int = 5, seed: int = 0) -> tuple[np.ndarray, 
 
 
 @pytest.mark.parametrize("n", [1, 2, 7, 64, 65, 1000])
-def test_grid_gives_every_item_its_own_cell(n):
-    P = np.random.default_rng(n).normal(size=(n, 2)).astype(np.float32)
+def test_grid_gives_every_item_its_own_cell(n, test_seed):
+    P = np.random.default_rng(n + 10_000 * test_seed).normal(size=(n, 2)).astype(np.float32)
     G, step = lattice.grid_layout(P)
     cells = {(round(x / step, 3), round(y / step, 3)) for x, y in G}
     assert len(cells) == n
     assert np.abs(G).max() <= 1.0 + 1e-6
 
 
-def test_grid_keeps_map_neighbours_together():
-    X, labels = _blobs(900, d=2, k=4)
+def test_grid_keeps_map_neighbours_together(test_seed):
+    # four blobs that do not overlap (random centres sometimes did: then the points themselves mixed, and
+    # 0.75-1.0 of them had a same-blob nearest neighbour before any grid; seeds 0-29 here: 0.95-0.99 after)
+    rng = np.random.default_rng(test_seed)
+    labels = rng.integers(0, 4, 900)
+    X = (np.array([[-5, -5], [5, -5], [-5, 5], [5, 5]])[labels] + rng.normal(size=(900, 2))).astype(np.float32)
     G, _ = lattice.grid_layout(X)
     # a blob's cells stay contiguous: most items' nearest grid cell holds an item of the same blob
     from scipy.spatial import cKDTree
@@ -60,44 +64,43 @@ def test_date_layout_orders_by_time_and_keeps_undated_apart():
     assert lattice.find_date_column(["Title", "Date"]) == "Date" and lattice.find_date_column(["title"]) is None
 
 
-def test_place_new_moves_nothing_and_lands_near_similar_points():
-    X, labels = _blobs(400)
-    P_old = np.where(labels[:, None] == 0, 5.0, 0.0) + np.random.default_rng(1).normal(size=(400, 2)) * 0.1
+def test_place_new_moves_nothing_and_lands_near_similar_points(test_seed):
+    X, labels = _blobs(400, seed=test_seed)
+    P_old = np.where(labels[:, None] == 0, 5.0, 0.0) + np.random.default_rng(test_seed + 1).normal(size=(400, 2)) * 0.1
     P_old = P_old.astype(np.float32)
     before = P_old.copy()
-    Xn, ln = _blobs(50, seed=0)  # same centres (same seed), new noise
-    Xn = X[:50] + np.random.default_rng(2).normal(size=(50, X.shape[1])).astype(np.float32) * 0.1
+    Xn = X[:50] + np.random.default_rng(test_seed + 2).normal(size=(50, X.shape[1])).astype(np.float32) * 0.1
     Pn = placement.place_new(X, P_old, Xn)
     assert np.array_equal(P_old, before)
     near = np.linalg.norm(Pn - P_old[:50], axis=1)
     assert np.median(near) < 0.5
 
 
-def test_preservation_is_one_for_an_identity_map_and_low_for_noise():
-    X, _ = _blobs(300, d=2)
+def test_preservation_is_one_for_an_identity_map_and_low_for_noise(test_seed):
+    X, _ = _blobs(300, d=2, seed=test_seed)
     assert geometry.preservation(X, X) == pytest.approx(1.0)
-    noise = np.random.default_rng(5).normal(size=(300, 2))
-    assert geometry.preservation(X, noise) < 0.2
+    noise = np.random.default_rng(test_seed + 5).normal(size=(300, 2))
+    assert geometry.preservation(X, noise) < 0.2  # seeds 0-9: 0.024-0.041
 
 
-def test_morton_order_is_a_permutation_keeping_regions_together():
-    P = np.random.default_rng(0).uniform(size=(4096, 2)).astype(np.float32)
+def test_morton_order_is_a_permutation_keeping_regions_together(test_seed):
+    P = np.random.default_rng(test_seed).uniform(size=(4096, 2)).astype(np.float32)
     order = geometry.morton_order(P)
     assert sorted(order.tolist()) == list(range(4096))
     pages = P[order].reshape(64, 64, 2)
     extent = (pages.max(1) - pages.min(1)).max(1)
-    assert np.median(extent) < 0.3  # a page of 64 consecutive items spans a small region
+    assert np.median(extent) < 0.3  # a page of 64 consecutive items spans a small region (seeds 0-9: 0.22-0.25)
 
 
-def test_pca_projection_is_deterministic_and_chunked():
-    X, _ = _blobs(500, d=64)
+def test_pca_projection_is_deterministic_and_chunked(test_seed):
+    X, _ = _blobs(500, d=64, seed=test_seed)
     a = geometry.fit_pca(X, 10, seed=3)
     b = geometry.fit_pca(X, 10, seed=3)
     assert np.allclose(a.project(X), b.project(X, chunk=7), atol=1e-4)
 
 
-def test_exact_and_hnsw_neighbours_agree():
-    X, _ = _blobs(3000, d=16)
+def test_exact_and_hnsw_neighbours_agree(test_seed):
+    X, _ = _blobs(3000, d=16, seed=test_seed)
     exact = all_neighbours(X, 10)
     approx = all_neighbours(X, 10, exact_limit=0)  # forces HNSW
     assert exact.shape == (3000, 10) and (exact != np.arange(3000)[:, None]).all()
@@ -178,8 +181,8 @@ def _check_free_cells(G: np.ndarray, step: float, anchors: np.ndarray) -> np.nda
 
 
 @pytest.mark.parametrize("n, frames", [(1, 3), (30, 12), (200, 40), (1000, 60)])
-def test_frames_get_the_nearest_free_grid_cells(n, frames):
-    rng = np.random.default_rng(n)
+def test_frames_get_the_nearest_free_grid_cells(n, frames, test_seed):
+    rng = np.random.default_rng(n + 10_000 * test_seed)
     G, step = lattice.grid_layout(rng.normal(size=(n, 2)).astype(np.float32))
     anchors = G[rng.integers(0, n, frames)]
     anchors[: frames // 3] = G[n // 2]  # several frames most similar to one image
@@ -188,8 +191,8 @@ def test_frames_get_the_nearest_free_grid_cells(n, frames):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
-def test_frames_get_the_nearest_free_timeline_cells(seed):
-    rng = np.random.default_rng(seed)
+def test_frames_get_the_nearest_free_timeline_cells(seed, test_seed):
+    rng = np.random.default_rng(seed + 3 * test_seed)
     n = 300
     years = [float(y) if rng.random() > 0.1 else None for y in rng.normal(1920, 25, n).round()]
     G, unit, _ = lattice.date_layout(years, np.arange(n))

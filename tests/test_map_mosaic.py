@@ -34,37 +34,40 @@ def square_overlaps(P: np.ndarray, sizes: np.ndarray) -> int:
     return int(hit.sum() // 2)
 
 
-def test_sizes_follow_the_local_density():
-    rng = np.random.default_rng(1)
+def test_sizes_follow_the_local_density(test_seed):
+    rng = np.random.default_rng(test_seed + 1)
     dense = rng.normal(size=(300, 2)) * 0.05
     sparse = rng.normal(size=(300, 2)) * 0.5 + 3
     s = mosaic.local_sizes(np.concatenate([dense, sparse]))
-    assert np.median(s[300:]) > 4 * np.median(s[:300])  # ten times the spread, several times the size
+    # ten times the spread, several times the size (seeds 1-30: 3.5-5.4 times; 4 held for the first seed only)
+    assert np.median(s[300:]) > 3 * np.median(s[:300])
     assert s.max() <= mosaic.MAX_SCALE * np.median(s) * 1.0001
 
 
-def test_spread_leaves_no_overlap_and_sizes_vary():
-    _, P = clustered(600)
+def test_spread_leaves_no_overlap_and_sizes_vary(test_seed):
+    _, P = clustered(600, test_seed)
     sp = mosaic.spread(P)
     world = sp.scales * sp.size
     assert square_overlaps(sp.positions.astype(np.float64), world) == 0
     assert sp.overlap_before > 0.5 and sp.overlap_after == 0.0
     assert np.percentile(sp.scales, 90) > 1.5 * np.percentile(sp.scales, 10)
     assert abs(float(np.median(sp.scales)) - 1.0) < 0.02
-    # images stay near where the layout put them: the median move is under one image's size
+    # images stay near where the layout put them: the median move is about one image's size (seeds 0-29:
+    # 0.68-1.14 of it)
     moved = np.linalg.norm(sp.positions - P, axis=1) / world
-    assert np.median(moved) < 1.0
+    assert np.median(moved) < 1.5
 
 
-def test_spread_separates_exact_duplicates():
-    P = np.concatenate([np.zeros((5, 2)), np.random.default_rng(0).normal(size=(50, 2))]).astype(np.float32)
+def test_spread_separates_exact_duplicates(test_seed):
+    P = np.concatenate([np.zeros((5, 2)), np.random.default_rng(test_seed).normal(size=(50, 2))]).astype(np.float32)
     sp = mosaic.spread(P)
     assert len({tuple(p) for p in sp.positions[:5].round(6).tolist()}) == 5
 
 
-def test_preservation_before_and_after_the_push():
-    """The push may cost at most 0.05 of neighbourhood preservation@10 (the issue's limit)."""
-    Y, P = clustered(1500)
+def test_preservation_before_and_after_the_push(test_seed):
+    """The push may cost at most 0.05 of neighbourhood preservation@10 (the issue's limit; seeds 0-7: at most
+    0.004)."""
+    Y, P = clustered(1500, test_seed)
     sp, st = mosaic.mosaic(Y, P)
     assert set(st) >= {"before", "after", "overlap_before", "overlap_after", "rounds"}
     assert 0 < st["after"] <= 1 and 0 < st["before"] <= 1
@@ -74,8 +77,8 @@ def test_preservation_before_and_after_the_push():
     assert m(sp.positions) == st["after"] and m(P) == st["before"]
 
 
-def test_a_push_that_costs_too_much_is_replaced_by_a_gentler_one():
-    Y, P = clustered(800)
+def test_a_push_that_costs_too_much_is_replaced_by_a_gentler_one(test_seed):
+    Y, P = clustered(800, test_seed)
     # a first try that scrambles neighbourhoods (huge images pushed for long) must be given up
     _, st = mosaic.mosaic(Y, P, tries=((6.0, 40), (0.9, 8)))
     assert st["grow"] == 0.9 and st["before"] - st["after"] <= mosaic.MAX_LOSS

@@ -27,9 +27,10 @@ MAP_STAGES = ("map-thumb", "map-layout", "map-neighbours", "map-clusters", "map-
               "map-names")
 
 
-def map_settings(embedder: str = "colour") -> Settings:
+def map_settings(embedder: str = "colour", seed: int = 0) -> Settings:
     s = Settings()
     s.map.embedder = embedder
+    s.map.seed += seed  # the run's --seed moves every layout, clustering and region seed
     s.map.umap_epochs = 60
     s.map.tsne_iter = 120
     return s
@@ -87,11 +88,11 @@ def archive(tmp_path_factory) -> Path:
     return content
 
 
-def test_first_build_writes_a_complete_map(archive):
-    tree, site, reporter, cache = build(archive, map_settings())
+def test_first_build_writes_a_complete_map(archive, test_seed):
+    tree, site, reporter, cache = build(archive, map_settings(seed=test_seed))
     files = tree.files
     m = json.loads(data(tree, "map/manifest.json"))
-    assert site.extras["map_url"] == "map/"
+    assert site.map_url == "map/"
     assert "map/index.html" in files and b"map/main.js" in data(tree, "map/index.html")
     assert m["layers"]["archive"]["count"] == 40 and len(site.archive) == 40  # the two bad files left
     assert [l["name"] for l in m["layouts"]] == ["umap", "tsne", "grid", "date"]
@@ -123,13 +124,14 @@ def test_first_build_writes_a_complete_map(archive):
     assert sum(r["size"] for r in regions) == 40 and [r["size"] for r in regions] == sorted(
         (r["size"] for r in regions), reverse=True)
     assert all(set(r["at"]) == {"umap", "tsne", "grid", "date"} for r in regions), regions
-    # a region whose images share no words goes unnamed rather than misnamed; most of these are named
+    # a region whose images share no words goes unnamed rather than misnamed; most of these are named (seeds
+    # 0-5: 7 or 8 of the 8)
     assert sum(bool(r["name"]) for r in regions) >= 6, [r["name"] for r in regions]
 
 
 @pytest.mark.parametrize("layout", ["grid", "date"])
-def test_film_frames_take_free_cells_of_the_grid_and_timeline(archive, layout):
-    tree, *_ = build(archive, map_settings())
+def test_film_frames_take_free_cells_of_the_grid_and_timeline(archive, layout, test_seed):
+    tree, *_ = build(archive, map_settings(seed=test_seed))
     m = json.loads(data(tree, "map/manifest.json"))
     step = next(l["size"] for l in m["layouts"] if l["name"] == layout)
     items = np.array(list(world(tree, layout).values()))
@@ -142,23 +144,24 @@ def test_film_frames_take_free_cells_of_the_grid_and_timeline(archive, layout):
     assert nearest.max() <= 4 * step  # and still beside the archive, not far off
 
 
-def test_second_build_does_no_work_and_gives_the_same_bytes(archive):
-    first, *_ = build(archive, map_settings())
-    second, _, _, cache = build(archive, map_settings())
+def test_second_build_does_no_work_and_gives_the_same_bytes(archive, test_seed):
+    first, *_ = build(archive, map_settings(seed=test_seed))
+    second, _, _, cache = build(archive, map_settings(seed=test_seed))
     for stage in MAP_STAGES:
         assert cache.misses[stage] == 0, stage
     assert set(first.files) == set(second.files)
     assert all(data(first, k) == data(second, k) for k in first.files)
 
 
-def test_new_images_join_without_moving_the_others_and_relayout_recomputes(archive, tmp_path):
-    before, *_ = build(archive, map_settings())
+@pytest.mark.slow  # three map builds (~10 s)
+def test_new_images_join_without_moving_the_others_and_relayout_recomputes(archive, tmp_path, test_seed):
+    before, *_ = build(archive, map_settings(seed=test_seed))
     old = world(before)
     extra = synth.make_archive(tmp_path / "more", 4, metadata=False, seed=7)
     for i, rel in enumerate(extra):
         (archive / "archive" / f"new{i}.jpg").write_bytes((tmp_path / "more" / "archive" / rel).read_bytes())
     try:
-        after, site, reporter, cache = build(archive, map_settings())
+        after, site, reporter, cache = build(archive, map_settings(seed=test_seed))
         new = world(after)
         assert len(new) == 44 and cache.misses["map-layout"] == 1
         m = json.loads(data(after, "map/manifest.json"))
@@ -167,25 +170,27 @@ def test_new_images_join_without_moving_the_others_and_relayout_recomputes(archi
         assert moved <= 2 * span / 65535  # only quantisation: nothing else moved
         tsne_old, tsne_new = world(before, "tsne"), world(after, "tsne")
         assert max(np.abs(tsne_new[k] - tsne_old[k]).max() for k in tsne_old) < 1e-3 * 4
-        relaid, *_ = build(archive, map_settings(), relayout=True)
+        relaid, *_ = build(archive, map_settings(seed=test_seed), relayout=True)
         assert len(world(relaid)) == 44
     finally:
         for i in range(4):
             (archive / "archive" / f"new{i}.jpg").unlink()
 
 
-def test_layout_is_deterministic_for_a_seed(archive, tmp_path):
+@pytest.mark.slow  # two map builds
+def test_layout_is_deterministic_for_a_seed(archive, tmp_path, test_seed):
     import shutil
 
     copy = tmp_path / "copy"
     shutil.copytree(archive, copy, ignore=shutil.ignore_patterns(".cache"))
-    a, *_ = build(archive, map_settings())
-    b, *_ = build(copy, map_settings(), relayout=True)
+    a, *_ = build(archive, map_settings(seed=test_seed))
+    b, *_ = build(copy, map_settings(seed=test_seed), relayout=True)
     assert data(a, "map/data/archive/pos-umap.bin") == data(b, "map/data/archive/pos-umap.bin")
     assert data(a, "map/data/archive/pos-tsne.bin") == data(b, "map/data/archive/pos-tsne.bin")
 
 
-def test_archive_larger_than_the_fit_sample_is_refined_and_deterministic(tmp_path):
+@pytest.mark.slow  # two map builds with the refinement (~10 s)
+def test_archive_larger_than_the_fit_sample_is_refined_and_deterministic(tmp_path, test_seed):
     """Above fit_sample the UMAP layout goes through the sample fit and the refinement over every image."""
     import shutil
 
@@ -193,7 +198,7 @@ def test_archive_larger_than_the_fit_sample_is_refined_and_deterministic(tmp_pat
     synth.make_archive(content, 160, size=48, metadata=False, seed=3)
     copy = tmp_path / "copy"
     shutil.copytree(content, copy)
-    settings = map_settings()
+    settings = map_settings(seed=test_seed)
     settings.map.fit_sample = 100
     settings.map.refine_epochs = 40
     settings.map.layouts = ["umap", "grid"]
@@ -205,14 +210,15 @@ def test_archive_larger_than_the_fit_sample_is_refined_and_deterministic(tmp_pat
     assert data(a, "map/data/archive/pos-umap.bin") == data(b, "map/data/archive/pos-umap.bin")
     manifest = json.loads(data(a, "map/manifest.json"))
     umap_entry = next(l for l in manifest["layouts"] if l["name"] == "umap")
-    assert umap_entry["score"] > 0.3, umap_entry
+    assert umap_entry["score"] > 0.3, umap_entry  # seeds 0-5: 0.38-0.42
 
 
-def test_default_cnn_embedder_names_clusters_in_plain_words(tmp_path):
+@pytest.mark.slow  # EfficientNet on the CPU
+def test_default_cnn_embedder_names_clusters_in_plain_words(tmp_path, test_seed):
     pytest.importorskip("efficientnet_lite_pytorch")
     content = tmp_path / "content"
     synth.make_archive(content, 12, size=96, metadata=False)
-    s = map_settings("efficientnet")
+    s = map_settings("efficientnet", seed=test_seed)
     s.map.layouts = ["umap", "grid", "date"]
     tree, site, reporter, _ = build(content, s, film=False)
     m = json.loads(data(tree, "map/manifest.json"))
@@ -224,10 +230,10 @@ def test_default_cnn_embedder_names_clusters_in_plain_words(tmp_path):
     assert "frames" not in m["layers"]
 
 
-def test_an_archive_of_only_bad_images_gives_no_map_and_no_traceback(tmp_path):
+def test_an_archive_of_only_bad_images_gives_no_map_and_no_traceback(tmp_path, test_seed):
     content = tmp_path / "content"
     (content / "archive").mkdir(parents=True)
     (content / "archive" / "a.jpg").write_bytes(b"nope")
-    tree, site, reporter, _ = build(content, map_settings(), film=False)
-    assert tree.files == {} and "map_url" not in site.extras
+    tree, site, reporter, _ = build(content, map_settings(seed=test_seed), film=False)
+    assert tree.files == {} and not site.map_url
     assert any("a.jpg" in w for w in reporter.warnings)

@@ -43,11 +43,11 @@ def test_levels_grow_fivefold_while_regions_keep_25_items(n, ks):
     assert region_levels(n) == ks
 
 
-def test_regions_nest_are_numbered_biggest_first_and_are_deterministic():
-    P, _ = _blobs2d(6000)
+def test_regions_nest_are_numbered_biggest_first_and_are_deterministic(test_seed):
+    P, _ = _blobs2d(6000, seed=test_seed)
     ks = region_levels(len(P))
     assert ks == [8, 40, 200]
-    levels = region_assignments(P, ks, seed=3)
+    levels = region_assignments(P, ks, seed=3 + test_seed)
     assert levels.shape == (3, 6000) and levels.dtype == np.int32
     for k, assign in zip(ks, levels):
         sizes = np.bincount(assign)
@@ -58,24 +58,25 @@ def test_regions_nest_are_numbered_biggest_first_and_are_deterministic():
         # every child region lies inside one parent region
         pairs = np.unique(np.stack([lower, upper], 1), axis=0)
         assert len(pairs) == len(np.unique(lower))
-    assert np.array_equal(levels, region_assignments(P, ks, seed=3))
-    assert not np.array_equal(levels, region_assignments(P, ks, seed=4))
+    assert np.array_equal(levels, region_assignments(P, ks, seed=3 + test_seed))
+    assert not np.array_equal(levels, region_assignments(P, ks, seed=4 + test_seed))
 
 
-def test_regions_are_compact_areas_of_the_map():
-    P, _ = _blobs2d(4000)
-    assign = region_assignments(P, [8, 40], seed=0)[1]
-    # k-means regions: each item is nearer its own region's centre than most other centres
+def test_regions_are_compact_areas_of_the_map(test_seed):
+    P, _ = _blobs2d(4000, seed=test_seed)
+    assign = region_assignments(P, [8, 40], seed=test_seed)[1]
+    # k-means regions: each item is nearer its own region's centre than most other centres (seeds 0-11:
+    # 0.985-0.999 of them)
     centres = np.stack([P[assign == c].mean(0) for c in range(assign.max() + 1)])
     d = np.linalg.norm(P[:, None, :] - centres[None], axis=2)
     assert (d.argmin(1) == assign).mean() > 0.95
 
 
-def test_manifest_entries_are_named_sized_and_placed_in_every_layout():
-    P, which = _blobs2d(3000)
-    top_idx, top_p = _labels_from(which)
+def test_manifest_entries_are_named_sized_and_placed_in_every_layout(test_seed):
+    P, which = _blobs2d(3000, seed=test_seed)
+    top_idx, top_p = _labels_from(which, seed=test_seed)
     ks = region_levels(len(P))
-    levels = region_assignments(P, ks, seed=0)
+    levels = region_assignments(P, ks, seed=test_seed)
     positions = {"umap": P, "grid": P * 2 + 1}
     entries = regions_manifest(levels, ks, top_idx, top_p, positions)
     assert [e["k"] for e in entries] == [8, 40]
@@ -101,7 +102,7 @@ def test_manifest_entries_are_named_sized_and_placed_in_every_layout():
                 named += 1
             elif share < 0.55:
                 assert c["name"] == ""
-    assert named >= 30
+    assert named >= 30  # seeds 0-11: 38-43 regions held one blob
 
 
 def test_a_region_named_like_its_parent_is_renamed_by_what_sets_it_apart():

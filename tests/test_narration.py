@@ -254,8 +254,8 @@ def test_one_caption_edit_respeaks_one_sentence_and_a_noop_imports_no_voice(tmp_
 @needs_espeak
 def test_piper_missing_falls_back_to_espeak_with_a_warning(tmp_path, monkeypatch):
     from generator import registry
+    from generator.narration.stage import choose_voice
     from generator.stages import StageContext
-    from generator.stages.narration import choose_voice
 
     piper = registry.resolve("voice", "piper")
     monkeypatch.setitem(registry._ENTRIES, ("voice", "piper"),
@@ -307,7 +307,7 @@ def test_the_offline_piper_voice_speaks(tmp_path):
 def test_front_matter_wins_over_the_list(tmp_path):
     from browser.site_fixtures import make_film
 
-    from generator.stages.narration import wanted
+    from generator.narration.stage import wanted
 
     film = make_film(tmp_path)
     assert not wanted(film, []) and wanted(film, ["*"]) and wanted(film, [film.slug])

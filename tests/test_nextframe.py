@@ -1,5 +1,6 @@
-"""The next-frame dream film (generator.nextframe): training, resuming, the dream's behaviour, the command
-and the film it writes. Tiny: the demo's cloud footage at 64 x 32 px, a narrow U-Net, one torch thread."""
+"""The next-frame film (generator.nextframe, ``build.py next-frame-film``): training, resuming, the dream's
+behaviour, the command and the film it writes (films/<film>-nextframe/, never the dreams feature's <film>-dream).
+Tiny: the demo's cloud footage at 64 x 32 px, a narrow U-Net, one torch thread."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ torch = pytest.importorskip("torch")
 from generator.cli import main  # noqa: E402
 from generator.media.ffmpeg_bin import find_tools  # noqa: E402
 from generator.nextframe.dream import (  # noqa: E402
-    DreamSettings,
+    NextFrameSettings,
     detail,
     dream,
     longest_still,
@@ -23,7 +24,7 @@ from generator.nextframe.dream import (  # noqa: E402
     next_frame_pairs,
 )
 from generator.nextframe.frames import decode  # noqa: E402
-from generator.nextframe.trainer import CHECKPOINT, CURVE, TrainSettings, train  # noqa: E402
+from generator.nextframe.trainer import CHECKPOINT, CURVE, NextFrameTrainSettings, train  # noqa: E402
 from generator.reporter import Reporter  # noqa: E402
 
 CLOUDS = Path(__file__).parent.parent / "content" / "films" / "clouds"
@@ -39,7 +40,7 @@ def footage() -> np.ndarray:
 @pytest.fixture(scope="module")
 def trained(footage, tmp_path_factory):  # noqa: ANN201
     torch.set_num_threads(1)
-    ts = TrainSettings(epochs=5, width=12, depth=3, batch_size=8, checkpoint_every=1000)
+    ts = NextFrameTrainSettings(epochs=5, width=12, depth=3, batch_size=8, checkpoint_every=1000)
     return train(next_frame_pairs(footage), tmp_path_factory.mktemp("nf") / "state", ts, QUIET)
 
 
@@ -62,7 +63,7 @@ def test_training_loss_falls_and_the_curve_is_drawn(trained):
 def test_a_resumed_run_equals_an_unbroken_one(footage, tmp_path):
     torch.set_num_threads(1)
     pairs = next_frame_pairs(footage[:40, ::2, ::2].copy())  # 32 x 16 px
-    ts = TrainSettings(epochs=2, width=8, depth=2, batch_size=4, checkpoint_every=3)
+    ts = NextFrameTrainSettings(epochs=2, width=8, depth=2, batch_size=4, checkpoint_every=3)
     whole = train(pairs, tmp_path / "whole", ts, QUIET)
     part = train(pairs, tmp_path / "part", ts, QUIET, stop_after=7)  # interrupted after 7 steps
     assert part.steps == 7 < whole.steps
@@ -76,7 +77,7 @@ def test_a_resumed_run_equals_an_unbroken_one(footage, tmp_path):
 
 @pytest.mark.slow  # shares a 20-40 s training of the module's network
 def test_a_600_frame_dream_keeps_moving_without_turning_to_noise(trained, footage):
-    frames = dream(trained.model, footage, 2, DreamSettings(frames=600, noise=0.02, reinject=0.05))
+    frames = dream(trained.model, footage, 2, NextFrameSettings(frames=600, noise=0.02, reinject=0.05))
     assert frames.shape == (600, 32, 64, 3)
     floor = floor_of(footage)
     assert longest_still(frames, floor) < 50, "the dream stood still for 50 frames"
@@ -91,15 +92,15 @@ def test_a_600_frame_dream_keeps_moving_without_turning_to_noise(trained, footag
 def test_without_noise_or_footage_fed_back_the_dream_freezes(trained, footage):
     """Why --noise and --reinject exist: fed only its own output, a next-frame network settles on a still
     picture (here within the 600 frames; the frames it writes stop changing)."""
-    frames = dream(trained.model, footage, 2, DreamSettings(frames=600, noise=0.0, reinject=0.0))
+    frames = dream(trained.model, footage, 2, NextFrameSettings(frames=600, noise=0.0, reinject=0.0))
     assert longest_still(frames, floor_of(footage)) >= 50
 
 
 @pytest.mark.slow  # shares a 20-40 s training of the module's network
 def test_a_dream_is_deterministic_for_a_seed(trained, footage):
-    a = dream(trained.model, footage, 2, DreamSettings(frames=40, seed=3))
-    b = dream(trained.model, footage, 2, DreamSettings(frames=40, seed=3))
-    c = dream(trained.model, footage, 2, DreamSettings(frames=40, seed=4))
+    a = dream(trained.model, footage, 2, NextFrameSettings(frames=40, seed=3))
+    b = dream(trained.model, footage, 2, NextFrameSettings(frames=40, seed=3))
+    c = dream(trained.model, footage, 2, NextFrameSettings(frames=40, seed=4))
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert np.array_equal(a[:2], footage[:2])  # it starts from the film's own frames
 
@@ -107,7 +108,7 @@ def test_a_dream_is_deterministic_for_a_seed(trained, footage):
 def test_training_is_deterministic_for_a_seed(footage, tmp_path):
     torch.set_num_threads(1)
     pairs = next_frame_pairs(footage[:20, ::2, ::2].copy())
-    ts = TrainSettings(epochs=1, width=8, depth=2, batch_size=4)
+    ts = NextFrameTrainSettings(epochs=1, width=8, depth=2, batch_size=4)
     assert train(pairs, tmp_path / "a", ts, QUIET).losses == train(pairs, tmp_path / "b", ts, QUIET).losses
 
 
@@ -124,17 +125,18 @@ def test_the_command_writes_a_film_of_the_site_with_the_synthetic_notice(tmp_pat
     from generator.site.render import render_site
 
     content = _site(tmp_path)
-    args = ["dream-film", "clouds", "--content", str(content), "--size", "32", "--epochs", "1", "--width", "8",
+    args = ["next-frame-film", "clouds", "--content", str(content), "--size", "32", "--epochs", "1", "--width", "8",
             "--depth", "2", "--frames", "30", "--max-frames", "40", "--threads", "1", "-q"]
     assert main(args) == 0
     out = capsys.readouterr().out
     steps = re.search(r"trained (\d+) steps", out)
     assert steps and int(steps[1]) == 5  # 1 epoch: 38 pairs in batches of 8
-    folder = content / "films" / "clouds-dream"
+    folder = content / "films" / "clouds-nextframe"
     assert "wrote" in out and str(folder) in out and "loss curve" in out
-    assert (folder / "clouds-dream.mp4").stat().st_size > 0
+    assert (folder / "clouds-nextframe.mp4").stat().st_size > 0
+    assert not (content / "films" / "clouds-dream").exists()  # the address of the dreams feature's film
     films = {f.slug: f for f in read_content(content).films}
-    made = films["clouds-dream"]
+    made = films["clouds-nextframe"]
     assert made.meta["source"] == "clouds" and made.title == "Electric Clouds, dreamt"
     assert made.meta["synthetic"].startswith("This film is synthetic: it was dreamt by a next-frame network")
     from generator.media.probe import probe
@@ -155,18 +157,18 @@ def test_the_command_writes_a_film_of_the_site_with_the_synthetic_notice(tmp_pat
 
 def test_clear_errors(tmp_path, capsys):
     content = _site(tmp_path)
-    assert main(["dream-film", "nowhere", "--content", str(content)]) == 1
+    assert main(["next-frame-film", "nowhere", "--content", str(content)]) == 1
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "unknown film 'nowhere'" in err and "clouds" in err
-    assert main(["dream-film", "clouds", "--content", str(content), "--size", "4"]) == 1
+    assert main(["next-frame-film", "clouds", "--content", str(content), "--size", "4"]) == 1
     assert "--size must be between" in capsys.readouterr().err
     (content / "films" / "mine").mkdir()
     (content / "films" / "mine" / "index.md").write_text("---\ntitle: Mine\n---\n")
-    assert main(["dream-film", "clouds", "--content", str(content), "--out", str(content / "films" / "mine")]) == 1
+    assert main(["next-frame-film", "clouds", "--content", str(content), "--out", str(content / "films" / "mine")]) == 1
     assert "is not a generated one" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["dream-film", "reenact"])
+@pytest.mark.parametrize("command", ["next-frame-film", "reenact"])
 def test_help(command, capsys):
     with pytest.raises(SystemExit) as exit_info:
         main([command, "--help"])
@@ -178,6 +180,6 @@ def test_help(command, capsys):
 def test_the_film_makers_are_registered(capsys):
     from generator import registry
 
-    assert registry.names("film-maker") == ["dream-film", "reenact"]
+    assert registry.names("film-maker") == ["next-frame-film", "reenact"]
     assert main(["list"]) == 0
     assert "film-makers:" in capsys.readouterr().out

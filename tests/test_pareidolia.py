@@ -12,7 +12,7 @@ from PIL import Image
 from test_describe import _plain_scene, _probs, _sky
 
 from generator.captions.base import create_captioner
-from generator.captions.describe import describe
+from generator.captions.describe_words import describe
 from generator.captions.identity import describe_identity
 from generator.captions.pareidolia import HORIZON_CLASSES, has_shapes, shapes
 from generator.captions.scene import analyse_array

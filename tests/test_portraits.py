@@ -25,8 +25,8 @@ needs_dlib = pytest.mark.skipif(bool(models.unavailable()), reason=models.unavai
 # -- index format
 
 
-def test_index_round_trip_keeps_distances_and_order():
-    rng = np.random.default_rng(1)
+def test_index_round_trip_keeps_distances_and_order(test_seed):
+    rng = np.random.default_rng(test_seed + 1)
     vectors = rng.normal(0, 0.1, (500, 128)).astype(np.float32)
     data = index.encode(vectors)
     assert len(data) == 16 + 500 * 128 and data[:4] == b"ESFI"
@@ -35,8 +35,12 @@ def test_index_round_trip_keeps_distances_and_order():
     query = rng.normal(0, 0.1, 128).astype(np.float32)
     exact = np.linalg.norm(vectors - query, axis=1)
     approx = np.linalg.norm(back - query, axis=1)
-    assert np.abs(exact - approx).max() < 0.01  # dlib's same-person threshold is 0.6
-    assert list(np.argsort(exact)[:6]) == list(np.argsort(approx)[:6])
+    error = np.abs(exact - approx).max()
+    assert error < 0.01  # dlib's same-person threshold is 0.6
+    # the nearest six come back, up to the quantisation: neighbours closer than twice the error may swap
+    # places (the exact order of the six differed for 61 of 200 seeds; this held for all of them)
+    nearest = np.argsort(approx)[:6]
+    assert np.allclose(np.sort(exact[nearest]), np.sort(exact)[:6], atol=2 * error)
 
 
 def test_index_rejects_damaged_files():
@@ -111,7 +115,7 @@ def test_settings_leave_out_small_faces_and_limit_their_number(finder):
 
 
 def test_sources_link_archive_faces_to_the_map_and_frames_to_the_film_moment(tmp_path):
-    from generator.stages.faces import sources
+    from generator.portraits.stage import sources
 
     item = ArchiveItem("photographs/a b.jpg", tmp_path / "a.jpg", metadata={"title": "A", "Creator": "C",
                                                                             "date": "1969"})
@@ -162,9 +166,9 @@ def test_faces_stage_caches_per_image_and_a_noop_rebuild_imports_no_dlib(tmp_pat
     shutil.copy(PORTRAIT, content / "archive" / "whole.jpg")
     from generator.config import load_settings
     from generator.pipeline import build
+    from generator.portraits.stage import NAMESPACE
     from generator.reporter import Reporter
     from generator.stages import BuildOptions
-    from generator.stages.faces import NAMESPACE
 
     result = build(content, out, load_settings(content), Reporter(quiet=True), BuildOptions(with_map=False))
     assert result.stats.cache[NAMESPACE] == (4, 1)
@@ -195,6 +199,7 @@ def test_disabled_or_missing_dlib_builds_no_portraits(tmp_path, monkeypatch):
 
 
 @needs_dlib
+@pytest.mark.slow  # the demo build
 def test_the_demo_finds_its_astronaut_and_links_each_face_to_the_map_or_the_film(demo_build):
     from urllib.parse import unquote
 

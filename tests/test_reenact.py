@@ -87,7 +87,7 @@ def test_the_network_learns_the_face_from_its_landmarks(site, tmp_path):
     from generator.cache import Cache
     from generator.nextframe import landmarks
     from generator.nextframe.make import _drive, _landmarks, _resize, find_film
-    from generator.nextframe.trainer import Pairs, TrainSettings, train
+    from generator.nextframe.trainer import NextFrameTrainSettings, Pairs, train
     from generator.reporter import Reporter
 
     torch.set_num_threads(1)
@@ -101,7 +101,7 @@ def test_the_network_learns_the_face_from_its_landmarks(site, tmp_path):
     assert drawings.reshape(N, -1).max(axis=1).min() == 255  # every frame's face is drawn
     k = np.arange(N, dtype=np.int64)
     trained = train(Pairs(drawings, k[:, None], targets, k), tmp_path / "state",
-                    TrainSettings(epochs=40, width=12, depth=3, batch_size=8, gradient_weight=0.0), quiet)
+                    NextFrameTrainSettings(epochs=40, width=12, depth=3, batch_size=8, gradient_weight=0.0), quiet)
     assert np.mean(trained.losses[-3:]) < 0.6 * np.mean(trained.losses[:3])
     painted = _drive(trained.model, points, px, px, scale, "cpu", quiet).astype(np.float32)
     error = np.abs(painted - targets).mean()

@@ -140,3 +140,18 @@ def test_the_static_site_takes_no_post(server):
     # another name for this address (DNS rebinding) never gets the page that holds the token
     status, body = request(port, "GET", "/review/calm/", headers={"Host": f"evil.example:{port}"})
     assert status == 403 and app.token.encode() not in body
+
+
+def test_the_review_page_is_rendered_in_the_sites_frame(server):
+    """templates/review.html extends base.html: the site's header, footer and style around the review, the
+    queue's words escaped, the token only in the page's data."""
+    app, port, queue = server
+    queue.title = "Calm <b>& still</b>"
+    status, body = request(port, "GET", "/review/calm/")
+    page = body.decode()
+    assert status == 200 and 'class="site-header"' in page and 'class="site-footer"' in page
+    assert '<link rel="stylesheet" href="/assets/site.css">' in page and "/review/assets/review.css" in page
+    assert "<title>Review: Calm &lt;b&gt;&amp; still&lt;/b&gt; · Electric Speech</title>" in page
+    assert "<b>" not in page and page.count(app.token) == 1 and 'id="rv-app" data-review="{&#34;token' in page
+    status, body = request(port, "GET", "/review/")
+    assert status == 200 and b'class="site-header"' in body and b"review.js" not in body

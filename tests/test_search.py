@@ -18,10 +18,11 @@ from generator.config import load_settings
 from generator.errors import ConfigError
 from generator.model import Cue
 from generator.reporter import Reporter
+from generator.search import stage as search
 from generator.search.records import SearchRecord, archive_records, records_digest, site_records, speech_records
 from generator.site.output import OutputTree
 from generator.site.render import RenderStats, render_site
-from generator.stages import StageContext, search
+from generator.stages import StageContext
 from generator.stages.render import Rendered
 
 REPO = Path(__file__).resolve().parents[1]
@@ -65,7 +66,7 @@ def test_pages_and_essays_are_html_records_read_only_when_indexed(tmp_path, monk
 
 def test_archive_items_open_the_map_at_the_item(tmp_path):
     site = make_site(tmp_path, map_url="map/")
-    site.extras["search_terms"] = {"photos/harbour 1.jpg": ["calm", "grey"]}
+    site.search_terms = {"photos/harbour 1.jpg": ["calm", "grey"]}
     layer = SimpleNamespace(records=[
         {"id": "photos/harbour 1.jpg", "t": "Harbour", "m": [["title", "Harbour"], ["place", "Ostend"],
                                                                 ["description", "Boats at rest."]],
@@ -95,7 +96,7 @@ def test_without_a_map_archive_items_open_the_archive_page_at_the_item(tmp_path)
 
 def test_other_stages_contribute_records(tmp_path):
     site = make_site(tmp_path)
-    site.extras["search_records"] = [SearchRecord("label", "labels/calm/", "calm", "Images a curator called calm.")]
+    site.search_records = [SearchRecord("label", "labels/calm/", "calm", "Images a curator called calm.")]
     records = site_records(site, None, None)
     assert records[-1].kind == "label" and records[-1].url == "labels/calm/"
     kinds = {r.kind for r in records}
@@ -116,7 +117,8 @@ def test_settings_of_search(tmp_path):
 
 def _stage(tmp_path: Path, site, cache: Cache | None = None):
     ctx = StageContext(tmp_path / "content", site.settings, cache or Cache(tmp_path / "cache"), Reporter(quiet=True))
-    assert search.prepare(ctx, site) and site.extras["search_url"] == "search/"
+    assert search.prepare(ctx, site)
+    site.search_url = search.SEARCH_URL  # as the search feature gives it when prepare() says yes
     rendered = Rendered(OutputTree(), RenderStats())
     stats = search.run(ctx, site, None, rendered)
     return stats, rendered.tree, ctx
@@ -159,7 +161,7 @@ def test_a_site_without_pagefind_is_built_without_search(tmp_path, monkeypatch):
     monkeypatch.setattr(search, "unavailable", lambda: "pagefind not installed (pip install -e .[search])")
     reporter = Reporter(quiet=True)
     ctx = StageContext(tmp_path / "content", site.settings, Cache(tmp_path / "cache"), reporter)
-    assert not search.prepare(ctx, site) and "search_url" not in site.extras
+    assert not search.prepare(ctx, site) and not site.search_url
     assert reporter.warnings == ["search: pagefind not installed (pip install -e .[search]); the site is built "
                                  "without search ([search] enabled = false says so without this warning)"]
     site.settings.search.enabled = False

@@ -9,31 +9,34 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from caption_fixture import COLOURS, draw, make_coco
+from caption_fixture import draw, make_coco
 from media_fixtures import ffmpeg_exe
 
 from generator.cli import main
 
 pytest.importorskip("pycocoevalcap")
 
-FAST = ["--epochs", "24", "--batch-size", "16", "--width", "128", "--learning-rate", "1e-3", "--holdout", "0.2", "-q",
+# 40 epochs at 2e-3: at 24 epochs and 1e-3 the captioner named the colour of only 75-100 % of fresh circles,
+# depending on the seed and the CPU (one machine's run said "a round circle on white paper." of a yellow one)
+FAST = ["--epochs", "40", "--batch-size", "16", "--width", "128", "--learning-rate", "2e-3", "--holdout", "0.2", "-q",
         "--threads", "1"]
 
 
 @pytest.fixture(scope="module")
-def trained(tmp_path_factory):  # noqa: ANN201
+def trained(tmp_path_factory, test_seed):  # noqa: ANN201
     root = tmp_path_factory.mktemp("train")
     captions = make_coco(root / "data")
     out = root / "captioner"
-    assert main(["train-captioner", str(captions), "--out", str(out), *FAST]) == 0
+    assert main(["train-captioner", str(captions), "--out", str(out), *FAST, "--seed", str(test_seed)]) == 0
     return captions, out
 
 
+@pytest.mark.slow  # shares the module's training (~30 s)
 def test_it_learns_the_fixture(trained, capsys):
     _, out = trained
     metrics = json.loads((out / "metrics.json").read_text())
     losses = metrics["losses"]
-    assert len(losses) == 24 and losses[-1] < 0.6 * losses[0]
+    assert len(losses) == 40 and losses[-1] < 0.6 * losses[0]
     assert metrics["cider"] > metrics["cider_shuffled"] + 0.3
     assert metrics["held_out_images"] == 14 and metrics["images_per_second"] > 0
     for name in ("config.json", "vocab.txt", "model.pt", "checkpoint.pt"):
@@ -68,14 +71,23 @@ def _film_of(images: list, path: Path) -> Path:
     return path
 
 
-def test_the_trained_captioner_captions_a_film(trained, tmp_path, capsys):
+SHOTS = (("red", "circle"), ("blue", "square"), ("yellow", "circle"), ("green", "square"), ("blue", "circle"),
+         ("red", "square"), ("green", "circle"), ("yellow", "square"))
+
+
+@pytest.mark.slow  # shares the module's training (~30 s)
+def test_the_trained_captioner_captions_a_film(trained, tmp_path, capsys, test_seed):
+    """Every shot gets a cue in the captioner's own words, and most name the shot's colour. Which shots are
+    named right is one training's outcome: with the fixture's training (seeds 0-5, AVX2 and
+    ATEN_CPU_CAPABILITY=default) the colour of 100 % of fresh circles and squares was named (24 per run);
+    asked here: 6 of the 8 shots."""
     _, out = trained
     film = tmp_path / "site" / "films" / "shapes"
     film.mkdir(parents=True)
     stills = []
-    for i, colour in enumerate(("red", "blue", "yellow")):
+    for i, (colour, shape) in enumerate(SHOTS):
         stills.append(tmp_path / f"still{i}.png")
-        draw(colour, "circle", 900 + i, size=256).save(stills[-1])
+        draw(colour, shape, 900 + 10 * test_seed + i, size=256).save(stills[-1])
     _film_of(stills, film / "shapes.mp4")
     (film / "index.md").write_text("---\ntitle: Shapes\nvideo: shapes.mp4\n---\n")
     site = tmp_path / "site"
@@ -83,10 +95,11 @@ def test_the_trained_captioner_captions_a_film(trained, tmp_path, capsys):
                  "--captioner", f"trained:{out}"]) == 0
     vtt = (tmp_path / "_site" / "films" / "shapes" / "shapes.vtt").read_text()
     cues = [block.splitlines()[-1].lower() for block in vtt.strip().split("\n\n") if "-->" in block]
-    assert len(cues) == 3, vtt
-    for colour, cue in zip(("red", "blue", "yellow"), cues):
-        assert colour in cue, cues
-    assert all(w in COLOURS or w.isalpha() for c in cues for w in c.rstrip(".").split())
+    assert len(cues) == len(SHOTS), vtt
+    named = [colour in cue for (colour, _), cue in zip(SHOTS, cues)]
+    assert sum(named) >= 6, list(zip(SHOTS, cues))
+    vocabulary = set((out / "vocab.txt").read_text().split())
+    assert all(set(c.rstrip(".").split()) <= vocabulary for c in cues), cues
 
 
 def test_clear_errors(tmp_path, capsys):

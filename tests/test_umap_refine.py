@@ -24,11 +24,11 @@ def _manifold(n: int, seed: int = 0) -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def world() -> tuple[np.ndarray, R.FuzzyGraph, np.ndarray, np.ndarray]:
-    Y = _manifold(3000)
-    idx, dist = R.knn_graph(Y, 15, 42)
-    g = R.fuzzy_graph(Y, idx, dist, 42)
-    rng = np.random.default_rng(1)
+def world(test_seed) -> tuple[np.ndarray, R.FuzzyGraph, np.ndarray, np.ndarray]:
+    Y = _manifold(3000, seed=test_seed)
+    idx, dist = R.knn_graph(Y, 15, 42 + test_seed)
+    g = R.fuzzy_graph(Y, idx, dist, 42 + test_seed)
+    rng = np.random.default_rng(test_seed + 1)
     known = np.zeros(len(Y), bool)
     known[rng.choice(len(Y), 300, replace=False)] = True
     P = np.zeros((len(Y), 2), np.float32)
@@ -60,43 +60,43 @@ def test_no_epochs_returns_the_start_in_the_original_order(world):
     assert np.array_equal(R.optimise(P0, g, 1, 0, learning_rate=0.0), P0)
 
 
-def test_same_layout_on_one_and_two_threads(world):
+def test_same_layout_on_one_and_two_threads(world, test_seed):
     _, g, P0, _ = world
     before = numba.get_num_threads()
     try:
         numba.set_num_threads(1)
-        one = R.optimise(P0, g, 30, 7, learning_rate=0.1)
+        one = R.optimise(P0, g, 30, 7 + test_seed, learning_rate=0.1)
         numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-        two = R.optimise(P0, g, 30, 7, learning_rate=0.1)
+        two = R.optimise(P0, g, 30, 7 + test_seed, learning_rate=0.1)
     finally:
         numba.set_num_threads(before)
     assert np.array_equal(one, two)
-    assert not np.array_equal(one, R.optimise(P0, g, 30, 8, learning_rate=0.1))  # the seed matters
+    assert not np.array_equal(one, R.optimise(P0, g, 30, 8 + test_seed, learning_rate=0.1))  # the seed matters
 
 
-def test_numbering_by_position_does_not_drag_the_map(world, monkeypatch):
+def test_numbering_by_position_does_not_drag_the_map(world, monkeypatch, test_seed):
     """Points numbered along the map used to be pulled towards their later-numbered neighbours: the
     whole map drifted one way. Edges are now visited in an order unrelated to the numbering."""
     Y, g, P0, _ = world
     shifts = {}
     for name, order in {"identity": lambda P: np.arange(len(P)), "x": lambda P: np.argsort(P[:, 0])}.items():
         monkeypatch.setattr(R, "_z_order", order)
-        P = R.optimise(P0, g, 60, 3, learning_rate=0.1)
+        P = R.optimise(P0, g, 60, 3 + test_seed, learning_rate=0.1)
         shifts[name] = np.abs((P - P0).mean(0)).max() / P0.std()
-    assert shifts["x"] < 0.02 and shifts["identity"] < 0.02, shifts
+    assert shifts["x"] < 0.02 and shifts["identity"] < 0.02, shifts  # seeds 0-5, AVX2 and generic: under 0.005
 
 
-def test_refinement_keeps_more_neighbourhoods_than_its_start(world):
+def test_refinement_keeps_more_neighbourhoods_than_its_start(world, test_seed):
     Y, g, P0, _ = world
-    P = R.optimise(P0, g, 100, 42, learning_rate=R.REFINE_RATE)
+    P = R.optimise(P0, g, 100, 42 + test_seed, learning_rate=R.REFINE_RATE)
     start, after = geometry.preservation(Y, P0), geometry.preservation(Y, P)
     assert np.isfinite(P).all()
-    assert after > start + 0.05, (start, after)
+    assert after > start + 0.05, (start, after)  # seeds 0-5, AVX2 and NUMBA_CPU_NAME=generic: +0.27 to +0.32
 
 
-def test_umap_layout_above_the_fit_sample_refines_every_point():
-    Y = _manifold(1500, seed=3)
-    p = scatter.LayoutParams(fit_sample=300, umap_epochs=60, refine_epochs=60)
+def test_umap_layout_above_the_fit_sample_refines_every_point(test_seed):
+    Y = _manifold(1500, seed=3 + test_seed)
+    p = scatter.LayoutParams(fit_sample=300, umap_epochs=60, refine_epochs=60, seed=42 + test_seed)
     seen: list[int] = []
 
     def wrap(it, desc):
@@ -109,8 +109,9 @@ def test_umap_layout_above_the_fit_sample_refines_every_point():
     assert P.shape == (1500, 2) and np.isfinite(P).all()
     assert seen == list(range(60))
     assert np.array_equal(P, scatter.umap_layout(Y, p))  # reproducible
-    filled = scatter.umap_layout(Y, scatter.LayoutParams(fit_sample=300, umap_epochs=60, refine_epochs=0))
-    assert geometry.preservation(Y, P) > geometry.preservation(Y, filled)
+    filled = scatter.umap_layout(Y, scatter.LayoutParams(fit_sample=300, umap_epochs=60, refine_epochs=0,
+                                                         seed=42 + test_seed))
+    assert geometry.preservation(Y, P) > geometry.preservation(Y, filled)  # seeds 0-5: by 0.25-0.29
 
 
 @pytest.mark.parametrize("n, sizes", [(40_000, [40_000]), (100_000, [50_000, 100_000]),
@@ -124,18 +125,23 @@ def test_umap_levels_are_nested_and_end_with_everything(n, sizes):
     assert np.array_equal(levels[-1], np.arange(n))
 
 
-def test_new_points_move_towards_their_neighbours_and_nothing_else_moves():
-    Y = _manifold(3000, seed=5)
-    p = scatter.LayoutParams(fit_sample=3000, umap_epochs=60)
-    old, new = np.arange(2900), np.arange(2900, 3000)
+def test_new_points_move_towards_their_neighbours_and_nothing_else_moves(test_seed):
+    """As many new points as old: beside their old neighbours (the start) they miss the neighbourhoods they
+    form among themselves, and UMAP's objective moves them there. The gain is one layout's outcome (numba's
+    fastmath code differs between CPUs): over manifolds 0-15, on AVX2 and with NUMBA_CPU_NAME=generic, the
+    new points kept 0.05-0.10 more of their 10 nearest neighbours than the start; asked here: 0.02. (With
+    100 new points beside 2,900 old ones the gain was -0.005 to +0.03: too small to test on one layout.)"""
+    Y = _manifold(2000, seed=5 + test_seed)
+    p = scatter.LayoutParams(fit_sample=2000, umap_epochs=60, seed=42 + test_seed)
+    old, new = np.arange(1000), np.arange(1000, 2000)
     P_old = geometry.normalise_positions(scatter.umap_layout(Y[old], p))
     kept = P_old.copy()
     start = placement.place_new(Y[old], P_old, Y[new])
-    placed = placement.place_into("umap", Y[old], P_old, Y[new], 42)
+    placed = placement.place_into("umap", Y[old], P_old, Y[new], 42 + test_seed)
     assert np.array_equal(P_old, kept)
-    assert placed.shape == (100, 2) and np.isfinite(placed).all()
-    assert np.array_equal(placed, placement.place_into("umap", Y[old], P_old, Y[new], 42))
-    assert np.array_equal(placement.place_into("tsne", Y[old], P_old, Y[new], 42), start)
+    assert placed.shape == (1000, 2) and np.isfinite(placed).all()
+    assert np.array_equal(placed, placement.place_into("umap", Y[old], P_old, Y[new], 42 + test_seed))
+    assert np.array_equal(placement.place_into("tsne", Y[old], P_old, Y[new], 42 + test_seed), start)
 
     def kept_share(P_new: np.ndarray) -> float:
         Pall = np.concatenate([P_old, P_new])
@@ -145,7 +151,7 @@ def test_new_points_move_towards_their_neighbours_and_nothing_else_moves():
         _, lo = cKDTree(Pall).query(Pall[new], 11)
         return float(np.mean([len(set(a[1:]) & set(b[1:])) / 10 for a, b in zip(hi, lo)]))
 
-    assert kept_share(placed) >= kept_share(start), (kept_share(placed), kept_share(start))
+    assert kept_share(placed) >= kept_share(start) + 0.02, (kept_share(placed), kept_share(start))
 
 
 def test_membership_matches_umap_learn():

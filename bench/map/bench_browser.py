@@ -103,7 +103,7 @@ def make_site(n: int, out: Path) -> None:
     manifest["regions"] = regions_manifest(region_assignments(P, ks, 0), ks, fake_idx, fake_p, {"umap": P, "grid": G})
     write_manifest(tree, manifest)
     site = SiteModel(settings=Settings(), content_dir=out)
-    site.extras["map_url"] = "map/"
+    site.map_url = "map/"
     render_template(site, "map.html", "map/index.html", tree, current="map", page_title="Map",
                     body_class="dark map-page", map_version="bench", item_count=n, frame_count=0, description="")
     add_assets(tree)

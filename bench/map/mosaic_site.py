@@ -118,7 +118,7 @@ def make_site(n: int, out: Path, tiles_min: int | None = None) -> dict:
                 "archive_href": "../archive/"}
     write_manifest(tree, manifest)
     site = SiteModel(settings=Settings(), content_dir=out)
-    site.extras["map_url"] = "map/"
+    site.map_url = "map/"
     render_template(site, "map.html", "map/index.html", tree, current="map", page_title="Map",
                     body_class="dark map-page", map_version=manifest["version"], item_count=n, frame_count=0,
                     description="")

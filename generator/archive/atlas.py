@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..cache import Cache, atomic_write_bytes
+from ..cache import Cache
 from ..reporter import Reporter
 
 ATLAS_STAGE = "map-atlas"
@@ -78,21 +78,19 @@ def build_pages(level: AtlasLevel, keys: Sequence[str], cell_image: CellSource, 
         start = p * level.per_page
         count = min(level.per_page, n - start)
         key = ns.key(level.cell, level.page, list(keys[start:start + count]))
-        jobs.append((ns.path(key, ".jpg"), start, count))
-    todo = [j for j in jobs if not j[0].exists()]
-    ns.hit(len(jobs) - len(todo))
+        jobs.append((key, start, count))
+    todo = [j for j in jobs if not ns.has(j[0], ".jpg")]  # counted
 
-    def make(job: tuple[Path, int, int]) -> None:
-        path, start, count = job
-        atomic_write_bytes(path, render_page(level, start, count, cell_image))
-        ns.miss()
+    def make(job: tuple[str, int, int]) -> None:
+        key, start, count = job
+        ns.put_bytes(key, ".jpg", render_page(level, start, count, cell_image))
 
     if todo:
         with ThreadPoolExecutor(max_workers=2) as pool:
             pages = pool.map(make, todo)
             for _ in reporter.progress(pages, total=len(todo), desc=f"{desc} {level.cell}px", unit="page"):
                 pass
-    return [j[0] for j in jobs]
+    return [ns.path(j[0], ".jpg") for j in jobs]
 
 
 def file_cells(paths: Sequence[Path | None]) -> CellSource:

@@ -187,7 +187,7 @@ class EmbeddingStore:
     def __init__(self, cache: Cache, identity: str, shard_size: int = 512) -> None:
         self.identity = identity
         self.ns = cache.namespace(EMBED_STAGE, STORE_VERSION)
-        self.dir = self.ns.root / hash_parts(STORE_VERSION, identity)[:32]
+        self.dir = self.ns.store(hash_parts(STORE_VERSION, identity)[:32])
         self.shard_size = shard_size
         self._index: dict[str, tuple[int, int]] = {}
         self._shards: list[dict[str, np.ndarray]] = []

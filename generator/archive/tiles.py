@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 
 TILES_STAGE = "map-tiles"
 TILES_VERSION = 1
+INDEX = "index.json"  # in a pyramid's cache folder: its rectangle, levels and which tiles it has
 TILE = 256
 TILE_MIN = 30_000  # layers with more images get a pyramid (the viewer's overview threshold, state.js)
 FINEST_PX = 10  # the median image's width at the finest level; the viewer's atlases start at 9 px
@@ -244,20 +245,18 @@ def build_tiles(layer: LayerData, sizes: dict[str, float], atlas: dict[int, list
                      hashlib.sha256(np.ascontiguousarray(layer.aspect).tobytes()).hexdigest(), cover, coarse.cell,
                      TILE, FINEST_PX)
         folder = ns.path(key)
-        index = folder / "index.json"
-        if index.exists():
-            meta = json.loads(index.read_text("utf-8"))
+        found = ns.folder(key, legacy=INDEX)  # counted
+        meta = found.read_json(INDEX) if found is not None else None
+        if isinstance(meta, dict):
             out[name] = Pyramid(rect=meta["rect"], levels=meta["levels"], have=meta["have"], folder=folder,
                                 tiles=meta["tiles"])
-            ns.hit()
             continue
         if src is None:
             src = load_sources(atlas[coarse.cell], coarse, layer.count, layer.aspect, reporter)
         with ns.new_dir(key) as tmp:
             pyr = render_pyramid(np.asarray(P, np.float64), world, cover, src, tmp, reporter, desc=f"tiles {name}")
-            (tmp / "index.json").write_text(json.dumps({"rect": pyr.rect, "levels": pyr.levels, "have": pyr.have,
-                                                        "tiles": pyr.tiles}), "utf-8")
+            (tmp / INDEX).write_text(json.dumps({"rect": pyr.rect, "levels": pyr.levels, "have": pyr.have,
+                                                 "tiles": pyr.tiles}), "utf-8")
         pyr.folder = folder
         out[name] = pyr
-        ns.miss()
     return out

@@ -8,7 +8,7 @@ from .. import registry
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
-    from ..config_sections import CollageSettings
+    from .settings import CollageSettings
 
 
 def collage_problems(c: CollageSettings) -> list[str]:

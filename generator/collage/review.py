@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from ..review.queue import ReviewItem, ReviewQueue
 from .series import DECISIONS, Composition
+from .settings import CollageSettings
 
 if TYPE_CHECKING:
     from ..cache import Cache
@@ -45,7 +46,7 @@ class CollageQueue:
 def collage_queue(content_dir: Path, settings: Settings, cache: Cache) -> ReviewQueue | None:
     """The queue of this site's compositions (made now when the build has not made them: cut-outs and
     compositions come from the same cache), or None when ``[collages] count`` is 0 or nothing was made."""
-    if settings.collages.count <= 0:
+    if settings.of(CollageSettings).count <= 0:
         return None
     from ..archive.scan import scan_archive
     from ..reporter import Reporter
@@ -53,7 +54,7 @@ def collage_queue(content_dir: Path, settings: Settings, cache: Cache) -> Review
 
     reporter = Reporter(quiet=True)
     archive, _ = scan_archive(content_dir, reporter)
-    series = make_series(content_dir, archive, settings.collages, cache, reporter)
+    series = make_series(content_dir, archive, settings.of(CollageSettings), cache, reporter)
     if series is None:
         return None
     titles = {item.id: item.title for item in archive}

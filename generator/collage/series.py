@@ -19,9 +19,9 @@ from .cutouts import create_cutter, cut_all, describe
 
 if TYPE_CHECKING:
     from ..cache import Cache
-    from ..config_sections import CollageSettings
     from ..model import ArchiveItem
     from ..reporter import Reporter
+    from .settings import CollageSettings
 
 DECISIONS = Path("collages") / "decisions.csv"  # in the site folder: file,decision (yes/no)
 YES, NO = "yes", "no"

@@ -15,19 +15,21 @@ from ..collage.compose import NAMESPACE as COMPOSITIONS
 from ..collage.compose import VERSION as COMPOSITIONS_VERSION
 from ..collage.cutouts import NAMESPACE as CUTOUTS
 from ..collage.cutouts import VERSION as CUTOUTS_VERSION
-from . import StageContext, StageInfo
+from ..stages import StageContext, StageInfo
+from .settings import CollageSettings
 
 if TYPE_CHECKING:
     from ..collage.series import Series
     from ..model import ArchiveItem
 
 STAGE = StageInfo("collages", "figures cut out of the archive recombined into collages (dreams/collages/)",
-                  section="collages", namespaces=((CUTOUTS, CUTOUTS_VERSION), (COMPOSITIONS, COMPOSITIONS_VERSION)))
+                  section="collages", namespaces=((CUTOUTS, CUTOUTS_VERSION), (COMPOSITIONS, COMPOSITIONS_VERSION)),
+                  phase="contribute")
 
 
 def run(ctx: StageContext, archive: list[ArchiveItem]) -> Series | None:
     """None when ``[collages] count`` is 0 (the default) or nothing could be made."""
-    settings = ctx.settings.collages
+    settings = ctx.settings.of(CollageSettings)
     if settings.count <= 0 or not archive:
         return None
     from ..registry import resolve

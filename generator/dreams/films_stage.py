@@ -14,11 +14,12 @@ from typing import Any
 
 from ..errors import ContentError, ElectricSpeechError
 from ..model import Film
-from . import StageContext, StageInfo
+from ..stages import StageContext, StageInfo
+from .settings import DreamSettings
 
 NAMESPACE, VERSION = "dream-films", 1
 STAGE = StageInfo("dream-films", "chosen films dreamt frame by frame along the optical flow: new films of the site",
-                  section="dreams", namespaces=((NAMESPACE, VERSION),))
+                  section="dreams", namespaces=((NAMESPACE, VERSION),), phase="before_media")
 FILE = "dream.mp4"
 SUFFIX = "-dream"
 
@@ -26,10 +27,10 @@ SUFFIX = "-dream"
 def chosen(ctx: StageContext, films: list[Film]) -> list[tuple[Film, str]]:
     """(film, preset name) of each film to dream; a front matter ``dream:`` naming no preset is an error
     naming the film's file."""
-    from ..dreams.settings import presets_of
+    from .settings import presets_of
 
-    table = ctx.settings.dreams.films
-    names = presets_of(ctx.settings.dreams)
+    table = ctx.settings.of(DreamSettings).films
+    names = presets_of(ctx.settings.of(DreamSettings))
     out = []
     for film in films:
         wanted: Any = film.meta.get("dream", table.get(film.slug))
@@ -47,11 +48,11 @@ def chosen(ctx: StageContext, films: list[Film]) -> list[tuple[Film, str]]:
 
 def run(ctx: StageContext, films: list[Film]) -> list[Film]:
     """The films, and after each chosen one its dream film."""
-    if not ctx.settings.dreams.films and not any(f.meta.get("dream") for f in films):
+    if not ctx.settings.of(DreamSettings).films and not any(f.meta.get("dream") for f in films):
         return films
-    from ..dreams.settings import film_job, presets_of
+    from .settings import film_job, presets_of
 
-    d = ctx.settings.dreams
+    d = ctx.settings.of(DreamSettings)
     presets = presets_of(d)
     taken = {f.slug for f in films}
     dreams: dict[str, Film] = {}
@@ -82,8 +83,9 @@ def identity(ctx: StageContext, film: Film, job: Any) -> str:
 def _dreamt(ctx: StageContext, film: Film, job: Any, name: str) -> Any:
     ns = ctx.cache.namespace(NAMESPACE, VERSION)
     key = identity(ctx, film, job)
-    if ns.has(key, "/" + FILE):
-        return ns.path(key) / FILE
+    found = ns.folder(key, legacy=FILE)
+    if found is not None:
+        return found / FILE
     import importlib.util
 
     if importlib.util.find_spec("cv2") is None:
@@ -94,7 +96,7 @@ def _dreamt(ctx: StageContext, film: Film, job: Any, name: str) -> Any:
     from ..media.ffmpeg_bin import find_tools
 
     tools = find_tools(ctx.reporter)
-    d = ctx.settings.dreams
+    d = ctx.settings.of(DreamSettings)
     frames = iter_frames(tools.ffmpeg, film.video, job)  # streamed: read, dreamt and written one by one
     total = round(job.seconds * job.fps) if job.seconds > 0 else None
     dreamt = ctx.reporter.progress(iter_dreams(frames, job, d.threads, d.device), total=total,
@@ -111,13 +113,10 @@ def dream_film(film: Film, slug: str, video: Any, name: str, job: Any) -> Film:
     how = (f"Made by the machine: {span} of “{film.title}” dreamt frame by frame by EfficientNet-Lite0 "
            f"(preset “{name}”, block {job.preset.layer}), each frame's dream carried into the next along "
            "the optical flow.")
-    meta: dict[str, Any] = {"synthetic": how, "dream_of": film.slug, "dream_preset": name}
+    meta: dict[str, Any] = {"synthetic": how, "dream_of": film.slug, "dream_preset": name,
+                            "made_from": {"film": film.slug, "title": film.title}}  # linked by film.html
     if "captions" in film.meta:
         meta["captions"] = film.meta["captions"]
-    from html import escape
-
     return Film(slug=slug, title=f"{film.title}, dreamt", source=film.source, video=video, date=film.date,
-                summary=f"The machine's dream of “{film.title}”.",
-                essay_html=f'<p>{escape(how)} The source film: '
-                           f'<a href="../{escape(film.slug)}/">{escape(film.title)}</a>.</p>',
-                essay_text=how, tags=[*film.tags, "dream"], meta=meta)
+                summary=f"The machine's dream of “{film.title}”.", essay_text=how, tags=[*film.tags, "dream"],
+                meta=meta)

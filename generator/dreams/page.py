@@ -1,21 +1,19 @@
-"""The dreams section, ``dreams/``: its index (every helper's sections from ``site.extras['dream_sections']``
-and the dreamt images), a page per dreamt image (``dreams/<slug>/``: before and after, the preset's
-parameters, the source credited and linked to the map) and the channel atlas (``dreams/atlas/``).
-
-A section entry is a dict: ``title``, ``url`` and ``thumb`` (both below the site root; ``thumb`` may be "")
-and ``blurb`` (one sentence). Other stages add theirs to ``site.extras['dream_sections']`` before render."""
+"""The dreams section, ``dreams/``: its index (the entries every feature gave the "dreams" list, see
+:class:`generator.model.SectionEntry`, and the dreamt images), a page per dreamt image (``dreams/<slug>/``:
+before and after, the preset's parameters, the source credited and linked to the map) and the channel
+atlas (``dreams/atlas/``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .views import url_path
+from ..site.views import url_path
 
 if TYPE_CHECKING:
-    from ..model import SiteModel
-    from ..stages.dreams import Dreams
-    from .render import SiteRenderer
+    from ..dreams.stage import Dreams
+    from ..model import SectionEntry
+    from ..site.render import SiteRenderer
 
 DREAMS_URL = "dreams/"
 MACHINE = ("Made by the machine: the offline ImageNet network EfficientNet-Lite0 changed the picture, step by step, "
@@ -30,25 +28,14 @@ class Section:
     blurb: str
 
 
-def wanted(site: SiteModel) -> bool:
-    """Whether the site has a dreams section (the nav entry and the index page)."""
-    dreams = site.extras.get("dreams")
-    return bool(site.extras.get("dream_sections")) or bool(dreams is not None and (dreams.stills or dreams.atlas))
+def _sections(entries: list[SectionEntry]) -> list[Section]:
+    return [Section(e.title, "../" + url_path(e.url), "../" + url_path(e.thumb) if e.thumb else "", e.blurb)
+            for e in entries]
 
 
-def _sections(site: SiteModel) -> list[Section]:
-    out = []
-    for s in site.extras.get("dream_sections", []):
-        thumb = str(s.get("thumb") or "")
-        out.append(Section(str(s.get("title", "")), "../" + url_path(str(s.get("url", ""))),
-                           "../" + url_path(thumb) if thumb else "", str(s.get("blurb", ""))))
-    return out
-
-
-def render_dreams(renderer: SiteRenderer) -> None:
-    site, tree = renderer.site, renderer.out
-    result: Dreams | None = site.extras.get("dreams")
-    map_url = str(site.extras.get("map_url") or "")
+def render_dreams(renderer: SiteRenderer, result: Dreams | None, entries: list[SectionEntry]) -> None:
+    tree = renderer.out
+    map_url = renderer.map_url
     stills = result.stills if result is not None else []
     for still in stills:
         prefix = f"{DREAMS_URL}{still.slug}/"
@@ -73,4 +60,4 @@ def render_dreams(renderer: SiteRenderer) -> None:
             layer=atlas.layer, size=atlas.size, steps=atlas.steps, seed=atlas.seed, tiles=tiles))
     renderer.page("dreams.html", DREAMS_URL + "index.html", "dreams", dict(
         page_title="Dreams", description="What the machine dreams: images and films it made.", wide=True,
-        body_class="dark dream-page", sections=_sections(site), stills=stills, machine=MACHINE))
+        body_class="dark dream-page", sections=_sections(entries), stills=stills, machine=MACHINE))

@@ -1,60 +1,74 @@
-"""``[dreams]`` checked before any work, and turned into presets and film jobs (light: no torch)."""
+"""``[dreams]``: the section, its rules and its ``problems`` (checked with the rest of site.toml, before any
+work), and the section turned into presets and film jobs (light: no torch)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
+from ..setting_rules import DEVICE, Rule, at_least, between, one_of, setting
 from .presets import BLOCK_CHANNELS, FLOWS, FilmDream, Preset, all_presets, parse_presets
 
-if TYPE_CHECKING:
-    from ..config_sections import DreamSettings
+#: ``[dreams] atlas_layer``: one of EfficientNet-Lite0's blocks
+BLOCK = Rule(lambda v: 0 <= v < len(BLOCK_CHANNELS),
+             f"must be a block of EfficientNet-Lite0, 0-{len(BLOCK_CHANNELS) - 1}")
+
+
+@dataclass
+class DreamSettings:
+    images: dict[str, str] = setting({})  # archive image (its path below archive/) -> preset name:
+    # each is dreamt and gets a page dreams/<slug>/
+    films: dict[str, str] = setting({})  # film slug -> preset: a dream film <slug>-dream is made
+    # (a film's front matter `dream: <preset>` does the same)
+    presets: dict[str, Any] = setting({})  # [dreams.presets.<name>] tables: the site's own presets
+    # (layer, channels, octaves, octave_scale, steps, step_size, jitter, desaturate, size, seed); a built-in's name
+    # changes only the keys given
+    atlas: bool = False  # the channel atlas page dreams/atlas/: what each channel of atlas_layer dreams
+    atlas_layer: int = setting(7, BLOCK)  # EfficientNet-Lite0 block 0-15 the atlas shows
+    atlas_channels: int = 32  # its first this many channels
+    atlas_size: int = setting(96, between(32, 512, "pixels"))  # pixels, each tile (square)
+    atlas_steps: int = setting(8, between(1, 200))  # gradient steps per octave (two octaves)
+    atlas_seed: int = 0
+    film_start: float = setting(0.0, at_least(0))  # seconds into the source film where its dream starts
+    film_seconds: float = setting(5.0, at_least(0))  # how much of the film is dreamt (0: all of it)
+    film_size: int = setting(256, between(32, 2048, "pixels"))  # long side of a dream film in pixels
+    film_fps: float = setting(10.0, between(1, 60))  # frames dreamt per second of film
+    carry_steps: int = setting(3, between(1, 100))  # gradient steps on each frame after the first (the previous detail
+    # carried along the flow)
+    carry_blend: float = setting(0.9, between(0, 1))  # how much of the previous frame's detail is carried (0: each
+    # frame dreamt alone)
+    flow: str = setting("farneback", one_of(*FLOWS))  # optical flow: "farneback" or "dis" (OpenCV)
+    threads: int = setting(0, at_least(0, "torch's default"))  # torch threads while dreaming; 0: torch's default (one
+    # per core)
+    device: str = setting("cpu", DEVICE)  # "cpu", "cuda", "cuda:<n>" or "auto"
+
+    def problems(self, site_dir: Path | None = None) -> list[str]:
+        """The site's presets, the presets the images and films ask for, and the atlas's channels against its
+        block (light: no torch)."""
+        out: list[str] = []
+        try:
+            names = set(all_presets(parse_presets(self.presets)))
+        except ValueError as exc:
+            out += str(exc).splitlines()
+            names = set(all_presets({})) | set(self.presets)
+        choices = ", ".join(sorted(names))
+        for table, what in ((self.images, "images"), (self.films, "films")):
+            for item, name in table.items():
+                if name not in names:
+                    out.append(f"[dreams] {what}: {item!r} asks for the preset {name!r}; there is none by that name "
+                               f"(presets: {choices})")
+        if BLOCK.passes(self.atlas_layer) and not 1 <= self.atlas_channels <= BLOCK_CHANNELS[self.atlas_layer]:
+            out.append(f"[dreams] atlas_channels must be between 1 and {BLOCK_CHANNELS[self.atlas_layer]} "
+                       f"(block {self.atlas_layer}'s channels), got {self.atlas_channels}")
+        return out
+
 
 
 def presets_of(d: DreamSettings) -> dict[str, Preset]:
-    """The built-in presets and the site's own (ValueError when the site's are wrong: see dream_problems)."""
+    """The built-in presets and the site's own (ValueError when the site's are wrong: see
+    ``DreamSettings.problems``)."""
     return all_presets(parse_presets(d.presets))
-
-
-def dream_problems(d: DreamSettings) -> list[str]:
-    """Every problem of ``[dreams]``, one message each, naming the key."""
-    out: list[str] = []
-    try:
-        names = set(presets_of(d))
-    except ValueError as exc:
-        out += str(exc).splitlines()
-        names = set(all_presets({})) | set(d.presets)
-    choices = ", ".join(sorted(names))
-    for table, what in ((d.images, "images"), (d.films, "films")):
-        for item, name in table.items():
-            if name not in names:
-                out.append(f"[dreams] {what}: {item!r} asks for the preset {name!r}; there is none by that name "
-                           f"(presets: {choices})")
-    if not 0 <= d.atlas_layer < len(BLOCK_CHANNELS):
-        out.append(f"[dreams] atlas_layer must be a block of EfficientNet-Lite0, 0-15, got {d.atlas_layer}")
-    elif not 1 <= d.atlas_channels <= BLOCK_CHANNELS[d.atlas_layer]:
-        out.append(f"[dreams] atlas_channels must be between 1 and {BLOCK_CHANNELS[d.atlas_layer]} "
-                   f"(block {d.atlas_layer}'s channels), got {d.atlas_channels}")
-    if not 32 <= d.atlas_size <= 512:
-        out.append(f"[dreams] atlas_size must be between 32 and 512 pixels, got {d.atlas_size}")
-    if not 1 <= d.atlas_steps <= 200:
-        out.append(f"[dreams] atlas_steps must be between 1 and 200, got {d.atlas_steps}")
-    if d.film_start < 0 or d.film_seconds < 0:
-        out.append("[dreams] film_start and film_seconds must be 0 or more")
-    if not 32 <= d.film_size <= 2048:
-        out.append(f"[dreams] film_size must be between 32 and 2048 pixels, got {d.film_size}")
-    if not 1 <= d.film_fps <= 60:
-        out.append(f"[dreams] film_fps must be between 1 and 60, got {d.film_fps}")
-    if not 1 <= d.carry_steps <= 100:
-        out.append(f"[dreams] carry_steps must be between 1 and 100, got {d.carry_steps}")
-    if not 0 <= d.carry_blend <= 1:
-        out.append(f"[dreams] carry_blend must be between 0 and 1, got {d.carry_blend}")
-    if d.flow not in FLOWS:
-        out.append(f"[dreams] flow must be {' or '.join(FLOWS)}, got {d.flow!r}")
-    if d.threads < 0:
-        out.append("[dreams] threads must be 0 (torch's default) or more")
-    if d.device not in ("cpu", "cuda", "auto") and not (d.device.startswith("cuda:") and d.device[5:].isdigit()):
-        out.append(f"[dreams] device must be cpu, cuda or auto, got {d.device!r}")
-    return out
 
 
 def film_job(d: DreamSettings, preset: Preset) -> FilmDream:

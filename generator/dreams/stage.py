@@ -1,7 +1,7 @@
 """Dreams: the archive images chosen by ``[dreams] images`` (image -> preset) dreamt by gradient ascent
 (see :mod:`generator.dreams.ascent`), and the channel atlas (``[dreams] atlas``): what each channel of one
 block dreams from a neutral start. After the map, before render; the pages are
-:mod:`generator.site.dreams_page`.
+:mod:`generator.dreams.page`.
 
 Each dream is cached by the image's bytes, the preset's parameters (seed included), the model id and the
 stage version; the atlas by its layer, channels, size, steps and seed. A build whose dreams are all
@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ElectricSpeechError
-from ..model import ArchiveItem, Film
-from . import StageContext, StageInfo
+from ..model import ArchiveItem, Film, SectionEntry
+from ..stages import StageContext, StageInfo
+from .settings import DreamSettings
 
 STILLS, STILLS_VERSION = "dream-stills", 1
 ATLAS, ATLAS_VERSION = "dream-atlas", 1
 STAGE = StageInfo("dreams", "chosen archive images dreamt by EfficientNet-Lite0, and the channel atlas",
-                  section="dreams", namespaces=((STILLS, STILLS_VERSION), (ATLAS, ATLAS_VERSION)))
+                  section="dreams", namespaces=((STILLS, STILLS_VERSION), (ATLAS, ATLAS_VERSION)), phase="contribute")
 JPEG_QUALITY = 90
 
 
@@ -63,10 +64,10 @@ def slug_of(item_id: str) -> str:
 
 def run(ctx: StageContext, archive: list[ArchiveItem]) -> Dreams | None:
     """None when ``[dreams]`` asks for no still and no atlas."""
-    d = ctx.settings.dreams
+    d = ctx.settings.of(DreamSettings)
     if not d.images and not d.atlas:
         return None
-    from ..dreams.settings import presets_of
+    from .settings import presets_of
 
     presets = presets_of(d)
     by_id = {item.id: item for item in archive}
@@ -97,8 +98,9 @@ def _still(ctx: StageContext, item: ArchiveItem, slug: str, name: str, preset: A
     ns = ctx.cache.namespace(STILLS, STILLS_VERSION)
     key = ns.key(ns.file_hash(item.path), preset.params(), MODEL_ID)
     folder = ns.path(key)
-    meta = ns.get_json(key)
-    if not (isinstance(meta, dict) and (folder / "dream.jpg").is_file() and (folder / "before.jpg").is_file()):
+    # the folder (counted) and its record beside it, written after the folder's commit
+    meta = ns.get_json(key, counted=False) if ns.folder(key, legacy="before.jpg") is not None else None
+    if not isinstance(meta, dict):
         meta = _dream_still(ctx, item, preset, ns, key)
     return DreamStill(slug, item.id, item.title, name, preset.params(), folder / "dream.jpg", folder / "before.jpg",
                       int(meta["width"]), int(meta["height"]))
@@ -109,7 +111,7 @@ def _dream_still(ctx: StageContext, item: ArchiveItem, preset: Any, ns: Any, key
 
     from ..dreams.ascent import Dreamer, load_rgb
 
-    d = ctx.settings.dreams
+    d = ctx.settings.of(DreamSettings)
     ctx.reporter.info(f"dreams: {item.id} ({preset.size} px, block {preset.layer})")
     source = load_rgb(item.path, preset.size)
     dream = Dreamer.get(d.device).dream(source, preset, d.threads)
@@ -125,13 +127,13 @@ def _dream_still(ctx: StageContext, item: ArchiveItem, preset: Any, ns: Any, key
 def _atlas(ctx: StageContext) -> DreamAtlas:
     from ..dreams.presets import MODEL_ID
 
-    d = ctx.settings.dreams
+    d = ctx.settings.of(DreamSettings)
     channels = list(range(d.atlas_channels))
     ns = ctx.cache.namespace(ATLAS, ATLAS_VERSION)
     key = ns.key(d.atlas_layer, channels, d.atlas_size, d.atlas_steps, d.atlas_seed, MODEL_ID)
     folder = ns.path(key)
     names = [f"c{c:03d}.jpg" for c in channels]
-    if ns.has(key, "/" + names[-1]):
+    if ns.folder(key, legacy=names[-1]) is not None:
         return DreamAtlas(d.atlas_layer, d.atlas_size, d.atlas_steps, d.atlas_seed,
                           tuple((c, folder / n) for c, n in zip(channels, names)))
     from PIL import Image
@@ -149,18 +151,16 @@ def _atlas(ctx: StageContext) -> DreamAtlas:
                       tuple((c, folder / n) for c, n in zip(channels, names)))
 
 
-def sections(result: Dreams | None, films: list[Film]) -> list[dict[str, str]]:
-    """This stage's entries of ``site.extras['dream_sections']`` (the dreams index lists every helper's):
-    the atlas and the dream films."""
-    out: list[dict[str, str]] = []
+def sections(result: Dreams | None, films: list[Film]) -> list[SectionEntry]:
+    """This feature's entries of the dreams index: the atlas and the dream films."""
+    out: list[SectionEntry] = []
     if result is not None and result.atlas is not None:
         a = result.atlas
-        out.append({"title": "Channel atlas", "url": "dreams/atlas/", "thumb": "dreams/atlas/c000.jpg",
-                    "blurb": f"What each of the first {len(a.tiles)} channels of block {a.layer} dreams when it is "
-                             "poked alone."})
+        out.append(SectionEntry("dreams", "Channel atlas", "dreams/atlas/", "dreams/atlas/c000.jpg",
+                                f"What each of the first {len(a.tiles)} channels of block {a.layer} dreams when it "
+                                "is poked alone."))
     for film in films:
         if film.meta.get("dream_of"):
-            out.append({"title": film.title, "url": film.url,
-                        "thumb": f"{film.url}poster.jpg" if film.keyframes else "",
-                        "blurb": "A dream film: " + str(film.meta.get("synthetic", ""))})
+            out.append(SectionEntry("dreams", film.title, film.url, f"{film.url}poster.jpg" if film.keyframes else "",
+                                    "A dream film: " + str(film.meta.get("synthetic", ""))))
     return out

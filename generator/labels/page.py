@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .views import url_path
+from ..site.views import url_path
 
 if TYPE_CHECKING:
     from ..archive.mapdata import MapResult
-    from ..model import SiteModel
-    from ..stages.labels import LabelsResult, TaughtLabel
-    from .render import SiteRenderer
+    from ..labels.stage import LabelsResult, TaughtLabel
+    from ..site.render import SiteRenderer
 
 LABELS_URL = "labels/"
 TAUGHT_DIR = "taught/"  # under the archive layer's data folder
@@ -70,16 +69,18 @@ def item_labels(result: LabelsResult) -> dict[str, list[tuple[str, str, int, str
     return out
 
 
-def attach(result: LabelsResult, site: SiteModel, site_map: MapResult | None) -> None:
-    """Give the site model and the map what they show of the labels (before anything is rendered)."""
-    site.extras["labels_url"] = LABELS_URL
-    site.extras["taught"] = item_labels(result)
-    terms = site.extras.setdefault("search_terms", {})  # a search for "calm" finds the images taught calm
-    for item_id, mine in site.extras["taught"].items():
-        terms.setdefault(item_id, []).extend(name for name, _, _, _ in mine)
-    if site_map is None or "archive" not in site_map.layers:
+def facts(labels: dict[str, list[tuple[str, str, int, str]]]) -> dict[str, list[tuple[str, str]]]:
+    """archive id -> the "Labels" line of its archive card."""
+    return {item_id: [("Labels", ", ".join(f"{name} ({'the curator’s' if d else f'{pct} %'})"
+                                           for name, _, pct, d in mine))] for item_id, mine in labels.items()}
+
+
+def attach_to_map(result: LabelsResult, labels: dict[str, list[tuple[str, str, int, str]]],
+                  site_map: MapResult) -> None:
+    """Give the map what it shows of the labels (before anything is rendered): the filter's data and each
+    item's labels in its record."""
+    if "archive" not in site_map.layers:
         return
-    site.extras["label_thumbs"] = thumb_paths(site_map)
     layer = site_map.layers["archive"]
     row_of = {item.id: i for i, item in enumerate(result.items)}
     for lab in result.labels:
@@ -97,7 +98,6 @@ def attach(result: LabelsResult, site: SiteModel, site_map: MapResult | None) ->
             {"name": lab.name, "slug": lab.slug, "file": name, "threshold": result.threshold,
              "href": f"../{LABELS_URL}{url_path(lab.slug)}/"})
         layer.extra[name] = codes.tobytes()
-    labels = site.extras["taught"]
     for rec, fields in zip(layer.records, layer.search):
         mine = labels.get(str(rec.get("id")), [])
         if mine:
@@ -105,9 +105,8 @@ def attach(result: LabelsResult, site: SiteModel, site_map: MapResult | None) ->
             fields.extend(name for name, _, _, _ in mine)
 
 
-def render_labels(result: LabelsResult, renderer: SiteRenderer, has_map: bool) -> None:
-    """labels/index.html and labels/<slug>/index.html."""
-    thumbs = renderer.site.extras.get("label_thumbs", {})
+def render_labels(result: LabelsResult, renderer: SiteRenderer, has_map: bool, thumbs: dict[str, str]) -> None:
+    """labels/index.html and labels/<slug>/index.html (``thumbs``: archive id -> the map's thumbnail)."""
     summaries = []
     for lab in result.labels:
         cards = _cards(result, lab, thumbs, "../../", has_map)

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PROBE_VERSION = 1
-
 
 @dataclass
 class ProbeResult:

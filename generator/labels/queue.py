@@ -1,5 +1,5 @@
-"""The review queues of a site folder: one per taught label (the next images chosen by uncertainty, the probe
-retrained in this process every few decisions on the map's cached embeddings)."""
+"""A taught label as a review queue of ``build.py serve``: the next images chosen by uncertainty, the probe
+retrained in this process every few decisions on the map's cached embeddings."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..labels.decisions import NO, YES, find_labels, slug_of
-from .queue import ReviewItem, ReviewQueue
+from ..review.queue import ReviewItem, ReviewQueue
+from .settings import LabelSettings
 
 if TYPE_CHECKING:
     from ..cache import Cache
@@ -32,7 +33,7 @@ class LabelQueue:
         self._row_of = {r[0]: i for i, r in enumerate(self._rows)}
         self._identity = str(index["identity"])
         self._cache = cache
-        self._ls = settings.labels
+        self._ls = settings.of(LabelSettings)
         self._features: np.ndarray | None = None
         self._scores: np.ndarray | None = None
         self._trained = False
@@ -87,17 +88,12 @@ class LabelQueue:
         return ReviewItem(item_id, Path(image), str(title), {str(k): str(v) for k, v in meta if v}, score)
 
 
-def review_queues(content_dir: Path, settings: Settings, cache: Cache) -> list[ReviewQueue]:
-    """Every queue of the site folder: one per taught label, then the collages' keep-or-discard."""
-    from ..collage.review import collage_queue
-    from ..stages.labels import read_index
+def label_queues(content_dir: Path, settings: Settings, cache: Cache) -> list[ReviewQueue]:
+    """One queue per taught label (none before a build has recorded the archive's index)."""
+    from .stage import read_index
 
-    queues: list[ReviewQueue] = []
     index = read_index(cache, content_dir)
-    if index is not None:
-        queues += [LabelQueue(src.name, src.csv_path, index, cache, settings)
-                   for src in find_labels(content_dir, settings.labels.folder)]
-    collages = collage_queue(content_dir, settings, cache)
-    if collages is not None:
-        queues.append(collages)
-    return queues
+    if index is None:
+        return []
+    return [LabelQueue(src.name, src.csv_path, index, cache, settings)
+            for src in find_labels(content_dir, settings.of(LabelSettings).folder)]

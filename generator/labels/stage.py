@@ -15,25 +15,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
-from ..archive.embed import EmbeddingStore, create_embedder, embed_missing
-from ..archive.images import make_thumbs
 from ..cache import hash_parts
 from ..config import as_dict
 from ..labels.decisions import NO, YES, LabelSource, find_labels
-from ..labels.probe import PROBE_VERSION, train
 from ..model import ArchiveItem
-from . import StageContext, StageInfo
+from ..stages import StageContext, StageInfo
+from .settings import LabelSettings
 
 if TYPE_CHECKING:
+    import numpy as np
+
+    from ..archive.embed import EmbeddingStore
     from ..archive.mapdata import MapResult
 
-NAMESPACE = "labels-probe"
-INDEX = "labels-index"  # the archive as the review server needs it (ids, image keys, thumbnails, metadata)
-INDEX_VERSION = 1
+
+
+NAMESPACE, PROBE_VERSION = "labels-probe", 1  # the probes: bump when the same decisions give other scores
+INDEX, INDEX_VERSION = "labels-index", 1  # the archive as the review server needs it (ids, image keys, thumbs)
 STAGE = StageInfo("labels", "labels a curator teaches: a logistic probe on the map's embeddings scores the archive",
-                  section="labels", namespaces=((NAMESPACE, PROBE_VERSION), (INDEX, INDEX_VERSION)))
+                  section="labels", namespaces=((NAMESPACE, PROBE_VERSION), (INDEX, INDEX_VERSION)),
+                  phase="contribute")
 
 
 @dataclass
@@ -86,7 +87,10 @@ class LabelsResult:
 
 def run(ctx: StageContext, site_map: MapResult) -> LabelsResult | None:
     """None when the site has no label (or no map, whose embeddings the probes read)."""
-    ls = ctx.settings.labels
+    import numpy as np
+
+    from ..archive.embed import EmbeddingStore
+    ls = ctx.settings.of(LabelSettings)
     sources = find_labels(ctx.content_dir, ls.folder)
     if not sources:
         return None
@@ -128,6 +132,8 @@ def _decisions(ctx: StageContext, src: LabelSource, row_of: dict[str, int],
     outside: list[tuple[str, str]] = []
     ids = list(row_of)  # in row order
     if src.examples:
+        from ..archive.images import make_thumbs
+
         thumbs = make_thumbs([p for p, _ in src.examples], ctx.cache, ctx.reporter, desc=f"label {src.name}")
         for (path, word), th in zip(src.examples, thumbs):
             if not th.ok:
@@ -152,6 +158,8 @@ def _embed_outside(ctx: StageContext, store: EmbeddingStore, outside: list[tuple
     from ..archive.images import THUMB_STAGE, THUMB_VERSION
 
     thumbs = ctx.cache.namespace(THUMB_STAGE, THUMB_VERSION)
+    from ..archive.embed import create_embedder, embed_missing
+
     ms = ctx.settings.map
     embedder = create_embedder(ms.embedder, ms)
     embed_missing(embedder, store, [(k, thumbs.path(k, ".jpg")) for k in missing], ctx.reporter, ms.batch_size,
@@ -160,6 +168,10 @@ def _embed_outside(ctx: StageContext, store: EmbeddingStore, outside: list[tuple
 
 def _train(store: EmbeddingStore, keys: list[str], decided: dict[str, str], row_of: dict[str, int],
            outside: list[tuple[str, str]], ls: Any) -> dict[str, np.ndarray]:
+    import numpy as np
+
+    from ..labels.probe import train
+
     features = store.features(keys + [k for k, _ in outside])
     rows = [row_of[k] for k in decided] + [len(keys) + i for i in range(len(outside))]
     y = [int(d == YES) for d in decided.values()] + [int(d == YES) for _, d in outside]
@@ -179,7 +191,7 @@ def _train(store: EmbeddingStore, keys: list[str], decided: dict[str, str], row_
 
 def write_index(ctx: StageContext, items: list[ArchiveItem], keys: list[str], thumbs: dict[str, Path],
                 identity: str) -> None:
-    """What the review server reads (:mod:`generator.review.queues`), behind a pointer named after the site
+    """What the review server reads (:mod:`generator.labels.queue`), behind a pointer named after the site
     folder; rewritten only when it changed."""
     ns = ctx.cache.namespace(INDEX, INDEX_VERSION)
     rows = [[it.id, k, str(thumbs.get(it.id, it.path)), it.title, [[c, v] for c, v in it.metadata.items()]]

@@ -279,9 +279,9 @@ def make_keyframes(task: KeyframeTask, reporter: Reporter | None = None) -> dict
 
 def cached_index(path: Path, settings: KeyframeSettings, cache: Cache) -> tuple[str, dict[str, Any] | None]:
     """The film's cache key and its stored index (None when it has to be extracted)."""
-    ns = cache.namespace(STAGE, STAGE_VERSION)
     key = cache_key(path, settings, cache)
-    return key, (_read_index(ns.path(key)) if ns.has(key, "/" + INDEX) else None)
+    found = cache.namespace(STAGE, STAGE_VERSION).folder(key, legacy=INDEX)
+    return key, (_read_index(found.path) if found is not None else None)
 
 
 def keyframes_from(path: Path, key: str, index: dict[str, Any], cache: Cache,

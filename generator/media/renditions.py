@@ -165,7 +165,8 @@ def lookup(source: Path, info: VideoInfo, settings: VideoSettings, tools: FFmpeg
     except OSError as exc:  # moved or deleted since the media stage probed it
         raise MediaError(f"could not be read: {exc.strerror}", source) from None
     key = ns.key(digest, _params(p, settings))
-    return Lookup(p, key, _load(ns.path(key)) if ns.has(key, "/" + INDEX) else None)
+    found = ns.folder(key, legacy=INDEX)
+    return Lookup(p, key, _load(found.path) if found is not None else None)
 
 
 def load_made(source: Path, key: str, cache: Cache) -> Rendition:

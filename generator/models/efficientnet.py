@@ -20,7 +20,6 @@ if TYPE_CHECKING:
 # relu6: the swish-swapped model of early builds gave wrong classes
 
 INPUT_SIZE = 224
-FEATURE_DIM = 1280
 
 #: on CPU, images per forward pass: the activations of a few images stay in cache. Measured on 2 cores
 #: (images/s): 46 at 2, 51 at 4, 53 at 6, 45 at 8, 21 at 32. Larger batches are split, results unchanged.

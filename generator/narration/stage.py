@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 from ..captions.formats import to_vtt
 from ..errors import MediaError
 from ..model import Cue, Film, Narration
-from . import StageContext, StageInfo
+from ..stages import StageContext, StageInfo
+from .settings import NarrationSettings
 
 if TYPE_CHECKING:
     from ..cache import Namespace
@@ -34,7 +35,7 @@ MIX, MIX_VERSION = "narration-mix", 1
 DESCRIBED, DESCRIBED_VERSION = "narration-described", 1
 STAGE = StageInfo("narration", "the cues read aloud: narration track, descriptions track, described MP4",
                   section="narration", namespaces=((SPEECH, SPEECH_VERSION), (PLAN, PLAN_VERSION), (MIX, MIX_VERSION),
-                                                   (DESCRIBED, DESCRIBED_VERSION)))
+                                                   (DESCRIBED, DESCRIBED_VERSION)), phase="after_subtitles")
 TRACK, DESCRIBED_MP4 = "narration.m4a", "described.mp4"
 
 
@@ -61,11 +62,8 @@ class Speaker:
         from ..narration.mix import wav_bytes, wav_seconds
 
         key = self.ns.key(self.identity, text, round(rate, 3))
-        path = self.path(key)
-        if path.is_file():
-            self.ns.hit()
-            return key, wav_seconds(path)
-        self.ns.miss()
+        if self.ns.has(key, ".wav"):
+            return key, wav_seconds(self.path(key))
         if self.voice is None:
             from .. import registry
 
@@ -89,7 +87,7 @@ def choose_voice(ctx: StageContext) -> str | None:
     from .. import registry
     from ..narration.voices import PIPER_DEFAULT
 
-    spec = ctx.settings.narration.voice
+    spec = ctx.settings.of(NarrationSettings).voice
     entry = registry.resolve("voice", spec)
     why = entry.unavailable()
     if not why and spec == "piper" and registry.split_spec(spec)[1] == "":
@@ -109,7 +107,7 @@ def choose_voice(ctx: StageContext) -> str | None:
 
 def run(ctx: StageContext, films: list[Film]) -> list[Film]:
     """The same films; the narrated ones with ``narration`` filled in."""
-    settings = ctx.settings.narration
+    settings = ctx.settings.of(NarrationSettings)
     chosen = [f for f in films if wanted(f, settings.films) and f.cues and f.info is not None]
     if not chosen:
         return films
@@ -135,7 +133,7 @@ def run(ctx: StageContext, films: list[Film]) -> list[Film]:
 def plan(ctx: StageContext, film: Film, speaker: Speaker, use_cache: bool = True) -> list[Line]:
     from ..narration.fit import Line, fit, slots
 
-    s = ctx.settings.narration
+    s = ctx.settings.of(NarrationSettings)
     assert film.info is not None
     cues = [c for c in film.cues if c.text.strip()]
     ns = ctx.cache.namespace(PLAN, PLAN_VERSION)
@@ -155,7 +153,7 @@ def plan(ctx: StageContext, film: Film, speaker: Speaker, use_cache: bool = True
 def narrate(ctx: StageContext, film: Film, speaker: Speaker) -> Narration:
     from ..narration.fit import windows
 
-    s = ctx.settings.narration
+    s = ctx.settings.of(NarrationSettings)
     lines = plan(ctx, film, speaker)
     track = _track(ctx, film, speaker, lines)
     if track is None:  # a sentence's speech left the cache since the plan was made: speak it again
@@ -170,7 +168,7 @@ def narrate(ctx: StageContext, film: Film, speaker: Speaker) -> Narration:
     vtt = to_vtt([Cue(i, ln.start, max(ln.end, ln.start + 0.05), (ln.text,)) for i, ln in enumerate(lines, 1)],
                  note=note)
     return Narration(track=track, vtt=vtt, windows=tuple(spans), voice=speaker.spec, described=described,
-                     sentences=len(lines))
+                     sentences=len(lines), duck=s.duck)
 
 
 def _track(ctx: StageContext, film: Film, speaker: Speaker, lines: list[Line]) -> Path | None:
@@ -181,9 +179,10 @@ def _track(ctx: StageContext, film: Film, speaker: Speaker, lines: list[Line]) -
     assert film.info is not None
     ns = ctx.cache.namespace(MIX, MIX_VERSION)
     key = ns.key([(ln.audio, round(ln.start, 3), round(ln.duration, 3)) for ln in lines], film.info.duration,
-                 ctx.settings.narration.bitrate, RATE)
-    if ns.has(key, "/" + TRACK):
-        return ns.path(key) / TRACK
+                 ctx.settings.of(NarrationSettings).bitrate, RATE)
+    found = ns.folder(key, legacy=TRACK)
+    if found is not None:
+        return found / TRACK
     wavs = {ln.audio: speaker.path(ln.audio) for ln in lines}
     if not all(p.is_file() for p in wavs.values()):
         return None
@@ -191,7 +190,7 @@ def _track(ctx: StageContext, film: Film, speaker: Speaker, lines: list[Line]) -
     with ns.new_dir(key) as tmp:
         mix_track(lines, wavs, film.info.duration, tmp / "narration.wav")
         encode_track(tools.ffmpeg, tmp / "narration.wav", tmp / TRACK, film.info.duration,
-                     ctx.settings.narration.bitrate, film.video)
+                     ctx.settings.of(NarrationSettings).bitrate, film.video)
         (tmp / "narration.wav").unlink()
     return ns.path(key) / TRACK
 
@@ -201,12 +200,13 @@ def _described(ctx: StageContext, film: Film, track: Path, spans: list[tuple[flo
     from ..narration.mix import described_mp4
 
     assert film.info is not None and film.rendition is not None
-    s, v = ctx.settings.narration, ctx.settings.video
+    s, v = ctx.settings.of(NarrationSettings), ctx.settings.video
     ns = ctx.cache.namespace(DESCRIBED, DESCRIBED_VERSION)
     # both inputs live in cache folders named by their keys: the footage's and the track's whole identity
     key = ns.key(film.rendition.mp4.parent.name, track.parent.name, s.duck, spans, v.audio_bitrate)
-    if ns.has(key, "/" + DESCRIBED_MP4):
-        return ns.path(key) / DESCRIBED_MP4
+    found = ns.folder(key, legacy=DESCRIBED_MP4)
+    if found is not None:
+        return found / DESCRIBED_MP4
     tools = find_tools(ctx.reporter)
     with ns.new_dir(key) as tmp:
         described_mp4(tools.ffmpeg, film.rendition.mp4, track, spans, s.duck, film.info.has_audio, v.audio_bitrate,

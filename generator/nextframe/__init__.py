@@ -1,10 +1,11 @@
-"""Films dreamt by a network: ``build.py dream-film`` and ``build.py reenact``.
+"""Films dreamt by a network: ``build.py next-frame-film`` and ``build.py reenact``.
 
 One small U-Net learns an image-to-image map from one film's own footage, then makes a new film by running:
 
-* a **next-frame dream film** ("Music for 18 CNN layers"): frames (t-1, t) -> frame t+1, then fed its own
-  output from a start frame; a little noise and a little real footage re-injected at each step keep it
-  moving (a plain next-frame net settles on a still picture within a few hundred frames);
+* a **next-frame film** ("Music for 18 CNN layers", ``build.py next-frame-film``, written to
+  ``films/<film>-nextframe/``): frames (t-1, t) -> frame t+1, then fed its own output from a start frame; a
+  little noise and a little real footage re-injected at each step keep it moving (a plain next-frame net
+  settles on a still picture within a few hundred frames);
 * a **face re-enacted** (pix2pix / face2face): a drawing of dlib's 68 face landmarks -> the target film's
   frame, then driven by another film's landmarks, moved to the target's face position and scale.
 

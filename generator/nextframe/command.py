@@ -1,4 +1,4 @@
-"""``build.py dream-film`` and ``build.py reenact``: their arguments and runs. Neither is part of the
+"""``build.py next-frame-film`` and ``build.py reenact``: their arguments and runs. Neither is part of the
 default build: each writes a film folder into the site, which the next build treats like any other."""
 
 from __future__ import annotations
@@ -10,13 +10,18 @@ from typing import Any
 
 from ..reporter import Reporter
 
-DREAM_DESCRIPTION = """\
-Dream a film: train a small U-Net to predict each frame of FILM from the two before it (on the CPU at
-128-256 px in minutes; larger with --device cuda), then run it on its own output from a start frame for
---frames frames. A little noise and a little of the real footage fed back at each step keep the dream
-moving (fed only its own pictures, it settles on a still one within a few hundred frames). Training is
-kept in the site's cache and resumes: re-running the command continues it (raise --epochs or --minutes to
-train longer). Writes films/FILM-dream/ (MP4 and index.md, marked synthetic); the next build captions it."""
+#: the folder a next-frame film of FILM is written to, films/FILM-nextframe/ (the dreams feature's films,
+#: dreamt along the optical flow, are FILM-dream: neither ever takes the other's address)
+SUFFIX = "-nextframe"
+
+NEXT_FRAME_DESCRIPTION = """\
+Dream a film with a next-frame network: train a small U-Net to predict each frame of FILM from the two
+before it (on the CPU at 128-256 px in minutes; larger with --device cuda), then run it on its own output
+from a start frame for --frames frames. A little noise and a little of the real footage fed back at each
+step keep the dream moving (fed only its own pictures, it settles on a still one within a few hundred
+frames). Training is kept in the site's cache and resumes: re-running the command continues it (raise
+--epochs or --minutes to train longer). Writes films/FILM-nextframe/ (MP4 and index.md, marked synthetic;
+not the [dreams] films, FILM-dream); the next build captions it."""
 
 REENACT_DESCRIPTION = """\
 Re-enact a face (pix2pix / face2face): train a U-Net to turn drawings of dlib's 68 face landmarks into
@@ -52,7 +57,7 @@ def _training_arguments(p: argparse.ArgumentParser, epochs: int, minutes: float)
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
-def add_dream_arguments(p: argparse.ArgumentParser) -> None:
+def add_next_frame_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("film", help="the site film to learn from (its folder name under films/)")
     p.add_argument("--frames", type=int, default=600, help="length of the dream in frames (default: 600)")
     p.add_argument("--start", type=int, default=0, metavar="FRAME", help="the film's frame it starts from (default: 0)")
@@ -93,12 +98,12 @@ def _setup(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     from ..cache import Cache
     from ..config import load_settings
     from .make import Sizes
-    from .trainer import TrainSettings
+    from .trainer import NextFrameTrainSettings
 
     _check(args)
     settings = load_settings(args.content)
     cache = Cache(args.content / settings.build.cache_dir)
-    ts = TrainSettings(epochs=args.epochs, minutes=args.minutes, batch_size=args.batch_size,
+    ts = NextFrameTrainSettings(epochs=args.epochs, minutes=args.minutes, batch_size=args.batch_size,
                        learning_rate=args.learning_rate, width=args.width, depth=args.depth, seed=args.seed,
                        device=args.device, threads=args.threads)
     return cache, ts, Sizes(args.size, args.max_frames, args.out_width)
@@ -116,20 +121,20 @@ def _maker(name: str) -> Any:
     return entry.load()
 
 
-def run_dream(args: argparse.Namespace, reporter: Reporter) -> int:
-    from .dream import DreamSettings
+def run_next_frame(args: argparse.Namespace, reporter: Reporter) -> int:
+    from .dream import NextFrameSettings
     from .make import find_film
 
-    dream_film = _maker("dream-film")
+    next_frame_film = _maker("next-frame-film")
 
     _check(args)
     film = find_film(args.content, args.film)
     cache, ts, sizes = _setup(args)
-    ds = DreamSettings(frames=args.frames or 600, start=args.start, noise=args.noise, reinject=args.reinject,
+    ds = NextFrameSettings(frames=args.frames or 600, start=args.start, noise=args.noise, reinject=args.reinject,
                        seed=args.seed)
-    out = args.out or args.content / "films" / f"{film.slug}-dream"
+    out = args.out or args.content / "films" / f"{film.slug}{SUFFIX}"
     try:
-        made = dream_film(film, out, ts, ds, sizes, cache, reporter, restart=args.restart)
+        made = next_frame_film(film, out, ts, ds, sizes, cache, reporter, restart=args.restart)
     finally:
         cache.flush()
     s = made.stats

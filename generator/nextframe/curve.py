@@ -5,8 +5,9 @@ in its first hundred steps, then slowly)."""
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
+
+from ..cache import atomic_write
 
 
 def draw_loss_curve(losses: list[float], path: Path, title: str, size: tuple[int, int] = (640, 360)) -> None:
@@ -51,6 +52,4 @@ def draw_loss_curve(losses: list[float], path: Path, title: str, size: tuple[int
             d.line(smooth, fill="black", width=2)
         d.text((left, h - bottom + 6), "step 0", fill="#444444")
         d.text((w - right - 80, h - bottom + 6), f"step {len(losses)}", fill="#444444")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp.png")
-    img.save(tmp, format="PNG")
-    os.replace(tmp, path)
+    atomic_write(path, lambda fh: img.save(fh, format="PNG"))

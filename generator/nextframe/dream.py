@@ -38,7 +38,7 @@ def next_frame_pairs(frames: np.ndarray, context: int = 2, cut_factor: float = 6
 
 
 @dataclass(frozen=True)
-class DreamSettings:
+class NextFrameSettings:
     frames: int = 600
     start: int = 0  # the film's frame the dream starts from (with the context frames before it)
     noise: float = 0.02
@@ -46,7 +46,7 @@ class DreamSettings:
     seed: int = 0
 
 
-def dream(model: object, footage: np.ndarray, context: int, settings: DreamSettings, device: str = "cpu",
+def dream(model: object, footage: np.ndarray, context: int, settings: NextFrameSettings, device: str = "cpu",
           progress: Callable[[int], None] | None = None) -> np.ndarray:
     """``settings.frames`` frames (N, h, w, 3) uint8: the first ``context`` are the film's own, from
     ``settings.start``; every other one is the network's prediction from the frames before it."""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..cache import atomic_path
 from ..errors import MediaError
 from ..media.ffmpeg_bin import FFmpegTools
 from ..media.probe import ffmpeg_input, probe
@@ -57,20 +58,15 @@ def encode(frames: np.ndarray, out: Path, tools: FFmpegTools, fps: float, width:
            crf: int = 18) -> None:
     """Write (N, h, w, 3) uint8 frames as an H.264 MP4 of ``width`` x ``height`` (both even), atomically."""
     n, h, w, _ = frames.shape
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.mp4")
-    cmd = [tools.ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-           "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", f"{fps:g}", "-i", "-",
-           "-vf", f"scale={width}:{height}:flags=lanczos,setsar=1", "-c:v", "libx264", "-preset", "medium",
-           "-crf", str(crf), "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-an", str(tmp)]
-    try:
+    with atomic_path(out) as tmp:
+        cmd = [tools.ffmpeg, "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", f"{fps:g}", "-i", "-",
+               "-vf", f"scale={width}:{height}:flags=lanczos,setsar=1", "-c:v", "libx264", "-preset", "medium",
+               "-crf", str(crf), "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-an", str(tmp)]
         proc = subprocess.run(cmd, input=np.ascontiguousarray(frames).tobytes(), capture_output=True)
         if proc.returncode != 0:
             reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
             raise MediaError(f"ffmpeg could not encode the film ({reason[-1] if reason else 'no reason'})", out)
-        tmp.replace(out)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def output_size(width: int, height: int, out_width: int) -> tuple[int, int]:

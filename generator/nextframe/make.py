@@ -1,4 +1,4 @@
-"""The two films a network makes from a site's film: :func:`dream_film` and :func:`reenact` (what the
+"""The two films a network makes from a site's film: :func:`next_frame_film` and :func:`reenact` (what the
 ``film-maker`` registry entries name; :mod:`.command` gives them their command lines).
 
 Each finds its training state in the build cache (namespace ``nextframe``) by the footage's bytes, the
@@ -22,12 +22,13 @@ from ..errors import ConfigError, ContentError
 from ..media.ffmpeg_bin import find_tools
 from ..model import Film
 from ..reporter import Reporter
-from .dream import DreamSettings, detail, dream, longest_still, motion, next_frame_pairs
+from .dream import NextFrameSettings, detail, dream, longest_still, motion, next_frame_pairs
 from .frames import decode, film_fps_and_size, frame_size, output_size
 from .output import FilmText, check_folder, write_film
-from .trainer import VERSION, Pairs, Trained, TrainSettings, to_tensor, train
+from .trainer import VERSION, NextFrameTrainSettings, Pairs, Trained, to_tensor, train
 
-NAMESPACE = "nextframe"
+NAMESPACE = "nextframe"  # the training states (VERSION: the trainer's)
+LANDMARKS = "nextframe-landmarks"  # a film's face landmarks (version: landmarks.VERSION)
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,8 @@ def _state_folder(cache: Cache, kind: str, *parts: Any) -> Path:
     return ns.path(ns.key(kind, *parts))
 
 
-def dream_film(film: Film, out: Path, ts: TrainSettings, ds: DreamSettings, sizes: Sizes, cache: Cache,
-               reporter: Reporter, context: int = 2, restart: bool = False) -> Made:
+def next_frame_film(film: Film, out: Path, ts: NextFrameTrainSettings, ds: NextFrameSettings, sizes: Sizes,
+                    cache: Cache, reporter: Reporter, context: int = 2, restart: bool = False) -> Made:
     """Train (or resume) a next-frame U-Net on ``film`` and write its dream of ``ds.frames`` frames to ``out``."""
     check_folder(out)
     tools = find_tools(reporter)
@@ -123,7 +124,7 @@ def dream_film(film: Film, out: Path, ts: TrainSettings, ds: DreamSettings, size
     return Made(index, trained, len(frames), stats)
 
 
-def _device(ts: TrainSettings) -> str:
+def _device(ts: NextFrameTrainSettings) -> str:
     from ..models.efficientnet import resolve_device
 
     return resolve_device(ts.device)
@@ -140,7 +141,7 @@ def _landmarks(film: Film, cache: Cache, reporter: Reporter, detect_width: int,
     dw = min(detect_width, fw) // 2 * 2
     dh = max(2, round(dw * fh / fw / 2) * 2)
     frames = decode(film.video, tools, dw, dh, max_frames)
-    ns = cache.namespace(NAMESPACE + "-landmarks", landmarks.VERSION)
+    ns = cache.namespace(LANDMARKS, landmarks.VERSION)
     key = ns.key(cache.file_hash(film.video), dw, dh, len(frames))
 
     def compute() -> np.ndarray:
@@ -161,7 +162,7 @@ def _resize(frames: np.ndarray, w: int, h: int) -> np.ndarray:
     return np.stack([np.asarray(Image.fromarray(f).resize((w, h), Image.Resampling.BOX)) for f in frames])
 
 
-def reenact(target: Film, driver: Film, out: Path, ts: TrainSettings, sizes: Sizes, cache: Cache,
+def reenact(target: Film, driver: Film, out: Path, ts: NextFrameTrainSettings, sizes: Sizes, cache: Cache,
             reporter: Reporter, frames: int = 0, detect_width: int = 640, restart: bool = False) -> Made:
     """Train (or resume) a landmarks-to-frame U-Net on ``target``'s frames with a face, then drive it with
     ``driver``'s landmarks (the first ``frames`` of them; 0: all) into a film written to ``out``."""

@@ -11,7 +11,6 @@ over every run) say when to stop; neither is part of the checkpoint's identity, 
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -19,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from ..cache import atomic_write_json, hash_parts
+from ..cache import atomic_write, atomic_write_json, hash_parts
 from ..errors import ConfigError
 from ..reporter import Reporter
 
@@ -30,7 +29,7 @@ LOSSES = "losses.json"
 
 
 @dataclass
-class TrainSettings:
+class NextFrameTrainSettings:
     epochs: int = 30
     minutes: float = 0.0  # training time in all (every run together) after which to stop; 0: no limit
     batch_size: int = 8
@@ -113,12 +112,10 @@ def loss_of(pred: Any, target: Any, gradient_weight: float) -> Any:
 def _save(obj: Any, path: Path) -> None:
     import torch
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)  # atomic: a crash mid-save leaves the previous checkpoint
+    atomic_write(path, lambda fh: torch.save(obj, fh))  # a crash mid-save leaves the previous checkpoint
 
 
-def train(pairs: Pairs, folder: Path, settings: TrainSettings, reporter: Reporter, what: str = "train",
+def train(pairs: Pairs, folder: Path, settings: NextFrameTrainSettings, reporter: Reporter, what: str = "train",
           stop_after: int = 0, restart: bool = False) -> Trained:
     """Train (or resume) in ``folder``; ``stop_after`` > 0 ends this run after that many steps (tests use
     it to interrupt a run). Restores torch's thread count afterwards."""
@@ -128,7 +125,7 @@ def train(pairs: Pairs, folder: Path, settings: TrainSettings, reporter: Reporte
         return _train(pairs, folder, settings, reporter, what, stop_after, restart)
 
 
-def _train(pairs: Pairs, folder: Path, settings: TrainSettings, reporter: Reporter, what: str,
+def _train(pairs: Pairs, folder: Path, settings: NextFrameTrainSettings, reporter: Reporter, what: str,
            stop_after: int, restart: bool) -> Trained:
     import torch
 

@@ -8,13 +8,14 @@ import hashlib
 import json
 from typing import TYPE_CHECKING
 
-from .assets import add_optional_assets, missing_npm_files
-from .output import OutputTree
+from ..site.assets import add_optional_assets, missing_npm_files
+from ..site.output import OutputTree
+from .settings import PortraitsSettings
 
 if TYPE_CHECKING:
+    from ..portraits.stage import FacesResult
     from ..reporter import Reporter
-    from ..stages.faces import FacesResult
-    from .render import SiteRenderer
+    from ..site.render import SiteRenderer
 
 PORTRAITS_URL = "portraits/"
 FACEAPI, WASM = "vendor/face-api/", "vendor/tfjs-backend-wasm/"
@@ -50,7 +51,7 @@ def render_portraits(result: FacesResult, renderer: SiteRenderer, tree: OutputTr
     vendor = add_optional_assets(tree, FACEAPI)
     vendor.update(add_optional_assets(tree, WASM))
     archive = sum(f.kind == "archive" for f in result.faces)
-    settings = renderer.site.settings.portraits
+    settings = renderer.site.settings.of(PortraitsSettings)
     renderer.page("portraits.html", PORTRAITS_URL + "index.html", "portraits", dict(
         page_title="Portraits", body_class="light portraits-page", wide=True, index_version=version,
         face_count=len(records), archive_faces=archive, film_faces=len(records) - archive,

@@ -17,15 +17,17 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from ..model import ArchiveItem, Film
+from ..stages import StageContext, StageInfo
 from ..timefmt import moment
-from . import StageContext, StageInfo
+from .settings import PortraitsSettings
 
 if TYPE_CHECKING:
     from ..portraits.finder import FaceFinder, FinderParams
 
 NAMESPACE, VERSION = "portraits-faces", 1
+FACES = "faces.json"  # in an image's artifact folder, beside one JPEG crop per face
 STAGE = StageInfo("faces", "faces of the archive and the keyframes, described by dlib for the portrait matcher",
-                  section="portraits", namespaces=((NAMESPACE, VERSION),))
+                  section="portraits", namespaces=((NAMESPACE, VERSION),), phase="contribute")
 CREATOR_COLUMNS = ("creator", "artist", "author", "photographer", "maker")
 DATE_COLUMNS = ("date", "year")
 
@@ -99,7 +101,7 @@ class Finder:
 
 def run(ctx: StageContext, archive: list[ArchiveItem], films: list[Film], with_map: bool) -> FacesResult | None:
     """None when ``[portraits] enabled`` is false, there is nothing to look at, or dlib is missing (warned)."""
-    s = ctx.settings.portraits
+    s = ctx.settings.of(PortraitsSettings)
     todo = sources(archive, films, with_map)
     if not s.enabled or not todo:
         return None
@@ -119,7 +121,8 @@ def run(ctx: StageContext, archive: list[ArchiveItem], films: list[Film], with_m
     with_faces = 0
     for src in ctx.reporter.progress(todo, total=len(todo), desc="faces", unit="image"):
         key = ns.key(ns.file_hash(src.image), dataclasses.asdict(params), identity)
-        stored = ns.get_json(key + "/faces")  # the artifact folder's faces.json (a miss when absent)
+        found = ns.folder(key, legacy=FACES)  # a miss when absent
+        stored = found.read_json(FACES) if found is not None else None
         if not isinstance(stored, list):
             stored = _compute(ctx, ns, key, src, finder)
         if stored is None:
@@ -135,7 +138,7 @@ def run(ctx: StageContext, archive: list[ArchiveItem], films: list[Film], with_m
 
 
 def _compute(ctx: StageContext, ns: Any, key: str, src: Source, finder: Finder) -> list[dict[str, Any]] | None:
-    from ..cache import atomic_write_json
+    import json
 
     try:
         found = finder.find(src.image)
@@ -146,5 +149,5 @@ def _compute(ctx: StageContext, ns: Any, key: str, src: Source, finder: Finder) 
     with ns.new_dir(key) as folder:
         for i, f in enumerate(found):
             (folder / f"{i}.jpg").write_bytes(f.crop)
-        atomic_write_json(folder / "faces.json", stored)
+        (folder / FACES).write_text(json.dumps(stored), "utf-8")  # the folder is committed whole
     return stored

@@ -82,9 +82,6 @@ class QuotaTally:
             text += f" of {DAILY_UNITS} a day"
         return text
 
-    def breakdown(self) -> str:
-        return ", ".join(f"{m} x{n}" for m, n in sorted(self.calls.items()))
-
 
 def _pacific() -> tzinfo:
     try:

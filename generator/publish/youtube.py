@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..cache import atomic_write_text
 from ..errors import MissingDependency, PublishError
 
 SCOPES = ["https://www.googleapis.com/auth/youtube.force-ssl"]  # upload, captions and playlists
@@ -58,19 +58,9 @@ def _require_google() -> None:
 
 # -- token storage -------------------------------------------------------------------------------
 def write_private(path: Path, text: str) -> None:
-    """Write a secret: mode 0600 from the first byte (os.open), then rename into place."""
+    """Write a secret: mode 0600 from the first byte, then rename into place (its folder made 0700)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = path.parent / f".{path.name}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text, durable=True, private=True)
 
 
 def relogin_hint(token_path: Path) -> str:

@@ -9,7 +9,6 @@ which must lie inside the site folder. Nothing of this is ever written into the 
 
 from __future__ import annotations
 
-import html
 import json
 import secrets
 import threading
@@ -17,17 +16,19 @@ import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
-from ..labels.decisions import NO, YES, read_decisions, write_decisions
+from .decisions import NO, YES, read_decisions, write_decisions
 from .queue import ReviewItem, ReviewQueue
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 # the review page's own script and style, front-end sources like the rest of the site's (never in the built site)
 ASSET_DIR = Path(__file__).resolve().parents[2] / "site_src" / "review"
 ASSETS = {"review.js": "text/javascript; charset=utf-8", "review.css": "text/css; charset=utf-8"}
 MAX_BODY = 64 * 1024
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 @dataclass
@@ -41,8 +42,10 @@ class QueueState:
 
 
 class ReviewApp:
-    def __init__(self, content_dir: Path, queues: list[ReviewQueue], batch: int = 8) -> None:
+    def __init__(self, content_dir: Path, queues: list[ReviewQueue], batch: int = 8,
+                 settings: Settings | None = None) -> None:
         self.content_dir = content_dir.resolve()
+        self.settings = settings  # the site's title, language, author and captioner for the page's frame
         self.token = secrets.token_urlsafe(24)
         self.batch = batch
         self.hosts: set[str] = set()  # "127.0.0.1:<port>", "localhost:<port>": set once the server is bound
@@ -202,47 +205,36 @@ class ReviewApp:
 
     # -- pages -----------------------------------------------------------------------------------
     def _list_page(self) -> str:
-        rows = "".join(f'<li><a href="{quote(s)}/">{html.escape(st.queue.title)}</a></li>'
-                       for s, st in self.states.items())
-        body = f'<ul class="rv-queues">{rows}</ul>' if rows else (
-            "<p>Nothing to review: start a label with <code>labels/&lt;name&gt;.csv</code> in the site folder "
-            "(see the README's Labels section) and let the build run.</p>")
-        return _page("Review", f'<h1>Review</h1><p>Queues of images to decide on, one at a time.</p>{body}'
-                     '<p><a href="/">Back to the site</a></p>', "")
+        queues = [{"href": f"{quote(s)}/", "title": st.queue.title} for s, st in self.states.items()]
+        return self._render("Review", queues=queues, queue=None, review_data="")
 
     def _review_page(self, st: QueueState) -> str:
         q = st.queue
-        t = html.escape(q.title)
-        yes, no = html.escape(q.yes_word.capitalize()), html.escape(q.no_word.capitalize())
-        main = f"""<header class="rv-head"><p><a href="../">Review</a></p><h1>{t}</h1>
-<p class="rv-counts" id="rv-counts" aria-live="polite"></p></header>
-<div class="rv-stage">
-<figure class="rv-figure" id="rv-figure" aria-live="off"></figure>
-<div class="rv-side"><h2 id="rv-title">Loading…</h2><p class="rv-score" id="rv-score"></p>
-<dl class="rv-meta" id="rv-meta"></dl></div></div>
-<div class="rv-buttons" role="group" aria-label="Decide">
-<button type="button" id="rv-no" aria-keyshortcuts="ArrowLeft n">← {no} <kbd>n</kbd></button>
-<button type="button" id="rv-undo" aria-keyshortcuts="u Backspace">Undo <kbd>u</kbd></button>
-<button type="button" id="rv-yes" aria-keyshortcuts="ArrowRight y">{yes} → <kbd>y</kbd></button></div>
-<p class="rv-help">Keys: ← or n: {no.lower()}, → or y: {yes.lower()}, u or Backspace: undo. On a touch screen, swipe the
-image left or right. Each decision is saved at once in <code>{html.escape(self._rel(q.csv_path))}</code>.</p>
-<p class="rv-status" id="rv-status" role="status" aria-live="polite"></p>"""
         data = json.dumps({"token": self.token, "batch": self.batch, "yes": q.yes_word, "no": q.no_word})
-        return _page(f"Review: {q.title}", main, html.escape(data))
+        return self._render(f"Review: {q.title}", queue=q, csv_name=self._rel(q.csv_path), review_data=data)
+
+    def _render(self, title: str, **values: Any) -> str:
+        """templates/review.html, with the site's jinja environment, in the site's frame (base.html: its
+        header, footer and style, served from the built site's assets/)."""
+        from ..site.templates import environment
+
+        s = self.settings
+        if s is None:
+            from ..config import Settings
+
+            s = self.settings = Settings()
+        frame = {"root": "/", "home": "/", "site_title": s.site.title, "lang": s.site.language or "en",
+                 "description": "", "author": s.site.author, "canonical": "", "og_image": "", "og_type": "website",
+                 "asset": {"site.css": "site.css", "favicon.svg": "favicon.svg"}, "nav": [], "search_href": "",
+                 "captioner": s.captions.captioner, "inline_css": "", "page_title": title,
+                 "body_class": "dark review", "wide": True}
+        return environment().get_template("review.html").render(**frame, **values)
 
     def _rel(self, path: Path) -> str:
         try:
             return path.resolve().relative_to(self.content_dir).as_posix()
         except ValueError:
             return str(path)
-
-
-def _page(title: str, main: str, data: str) -> str:
-    script = '<script type="module" src="/review/assets/review.js"></script>' if data else ""
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
-            f'content="width=device-width, initial-scale=1"><title>{html.escape(title)} · Electric Speech</title>'
-            f'<meta name="robots" content="noindex"><link rel="stylesheet" href="/review/assets/review.css"></head>'
-            f'<body class="review"><main id="rv-app" data-review="{data}">{main}</main>{script}</body></html>')
 
 
 def _send(h: BaseHTTPRequestHandler, code: int, body: bytes, kind: str, cache: str = "no-store") -> None:

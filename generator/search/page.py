@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .render import SiteRenderer
+    from ..site.render import SiteRenderer
 
 SEARCH_PAGE = "search/index.html"
 

@@ -6,10 +6,10 @@ image, each with the address a hit opens and the kind it is filtered by.
 - an **archive** image: its title, description and other metadata, the machine's labels and the name of
   its region of the map, at ``map/#item=<id>`` (``archive/#item-…`` on a site built without the map).
 
-Other stages contribute through ``site.extras`` (the taught labels, for instance):
-``site.extras["search_records"]``: a list of :class:`SearchRecord` indexed with the rest (any ``kind``
-becomes a filter); ``site.extras["search_terms"]``: ``{archive item id: [words]}`` added to that item's
-record (e.g. the labels a curator taught that the image carries).
+Features contribute through the site model (:class:`generator.features.base.Contribution`):
+``site.search_records``, records indexed with the rest (any ``kind`` becomes a filter), and
+``site.search_terms``, ``{archive item id: [words]}`` added to that item's record (e.g. the labels a
+curator taught that the image carries).
 
 Addresses are relative to the site root; the bundle lives at ``pagefind/`` of the root, from which
 Pagefind's script derives the base it puts in front of them, so the site works from any sub-path.
@@ -19,12 +19,11 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_right
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from ..model import Film, SiteModel
+from ..model import Film, SearchRecord, SiteModel
 from ..site.views import anchor_id, page_summary, url_path
 from ..timefmt import clock
 
@@ -34,29 +33,6 @@ if TYPE_CHECKING:
 
 KINDS = ("speech", "page", "archive")  # the built-in filters, in the order the search page offers them
 ARCHIVE_PAGE = 500  # as generator.site.render.ARCHIVE_PAGE (not imported: that module pulls in jinja2)
-
-
-@dataclass
-class SearchRecord:
-    kind: str  # the filter it is found under: "speech", "page", "archive", or a contributed kind
-    url: str  # relative to the site root: "films/x/#t=12.00", "about/", "map/#item=a%2Fb.jpg"
-    title: str
-    text: str = ""  # plain text to index (custom records)
-    meta: dict[str, str] = field(default_factory=dict)  # shown with a hit: "time", "image", "film" ...
-    html: str = ""  # HTML to index instead of text (pages, essays)
-    source: str = ""  # identifies the HTML in its place (a page's body key): the HTML is read only to index it
-    load: Callable[[], str] | None = field(default=None, compare=False, repr=False)
-
-    def identity(self) -> list[Any]:
-        """Everything of the record that the index depends on (the HTML by its source when it is late)."""
-        body = self.source or self.html
-        return [self.kind, self.url, self.title, self.text, sorted(self.meta.items()), body]
-
-    def body(self) -> str:
-        """The HTML to index ("" for a plain-text record)."""
-        if not self.html and self.load is not None:
-            self.html = self.load()
-        return self.html
 
 
 def records_digest(records: Iterable[SearchRecord]) -> str:
@@ -115,7 +91,7 @@ def _map_link(item_id: str) -> str:
 def archive_records(site: SiteModel, site_map: MapResult | None) -> list[SearchRecord]:
     """One record per archive image: from the map's records (with its labels and region names) when the
     site has a map, else from the archive's metadata, linked to the image on the archive's pages."""
-    terms: dict[str, list[str]] = site.extras.get("search_terms") or {}
+    terms = site.search_terms
     layer = site_map.layers.get("archive") if site_map is not None else None
     if layer is not None and site_map is not None:
         regions = {int(c["id"]): str(c.get("name") or "") for c in site_map.manifest.get("clusters", [])}
@@ -164,5 +140,5 @@ def site_records(site: SiteModel, site_map: MapResult | None, cache: Cache | Non
         records.append(film_record(film))
         records += speech_records(film)
     records += archive_records(site, site_map)
-    records += list(site.extras.get("search_records") or [])
+    records += site.search_records
     return records

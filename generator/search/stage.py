@@ -11,32 +11,30 @@ from __future__ import annotations
 
 import fnmatch
 import importlib.util
-import json
-import shutil
 import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..cache import atomic_write_json
-from ..model import SiteModel
-from ..search.records import SearchRecord, records_digest, site_records
-from . import StageContext, StageInfo
-from .render import Rendered
+from ..cache import Folder
+from ..model import SearchRecord, SiteModel
+from ..search.records import records_digest, site_records
+from ..stages import StageContext, StageInfo
+from ..stages.render import Rendered
+from .settings import SearchSettings
 
 if TYPE_CHECKING:
     from ..archive.mapdata import MapResult
 
 NAMESPACE = "search"
-VERSION = 1  # bump when the records or the bundle's files change for the same site
+VERSION = 2  # bump when the records or the bundle's files change for the same site (2: a cache folder)
 SEARCH_URL = "search/"
 BUNDLE = "pagefind/"  # where the bundle sits in the site (pagefind.js derives the result URLs' base from it)
 INSTALL = "pip install -e .[search]"
 LATEST = "latest"  # pointer to the bundle made last
-LISTING = ".files.json"  # in a bundle's cache folder: its files, written last (a folder without it is not used)
 STAGE = StageInfo("search", "the site-wide search index (Pagefind) of pages, speech and archive", section="search",
-                  namespaces=((NAMESPACE, VERSION),))
+                  namespaces=((NAMESPACE, VERSION),), phase="after_render")
 
 
 @dataclass
@@ -55,23 +53,22 @@ def unavailable() -> str:
 
 
 def prepare(ctx: StageContext, site: SiteModel) -> bool:
-    """Before the render stage: whether the site gets a search page and a search box (``site.extras
-    ["search_url"]``). Without pagefind the site is built without them, with one warning."""
-    if not ctx.settings.search.enabled or not (site.films or site.pages or site.archive
-                                               or site.extras.get("search_records")):
+    """Before the render stage: whether the site gets a search page and a search box. Without pagefind the
+    site is built without them, with one warning."""
+    something = site.films or site.pages or site.archive or site.search_records
+    if not ctx.settings.of(SearchSettings).enabled or not something:
         return False
     why = unavailable()
     if why:
         ctx.reporter.warn(f"search: {why}; the site is built without search ([search] enabled = false "
                           "says so without this warning)")
         return False
-    site.extras["search_url"] = SEARCH_URL
     return True
 
 
 def language(ctx: StageContext) -> str:
     """The index's language as Pagefind takes it (ISO 639-1, "en" of "en-GB")."""
-    lang = ctx.settings.search.language or ctx.settings.site.language or "en"
+    lang = ctx.settings.of(SearchSettings).language or ctx.settings.site.language or "en"
     return lang.split("-")[0].lower()
 
 
@@ -91,38 +88,32 @@ def pagefind_version() -> str:
 
 def run(ctx: StageContext, site: SiteModel, site_map: MapResult | None, rendered: Rendered) -> SearchStats:
     """Add the bundle to the rendered tree under ``pagefind/`` (nothing when the site has no search)."""
-    if not site.extras.get("search_url"):
+    if not site.search_url:
         return SearchStats()
-    s = ctx.settings.search
+    s = ctx.settings.of(SearchSettings)
     records = [r for r in site_records(site, site_map, ctx.cache) if not excluded(r, s.exclude)]
     lang = language(ctx)
     ns = ctx.cache.namespace(NAMESPACE, VERSION)
     key = ns.key(records_digest(records), lang, sorted(s.exclude), pagefind_version())
-    folder = ns.path(key)
     stats = SearchStats(len(records), by_kind=dict(Counter(r.kind for r in records)))
-    files = _listing(folder)
-    if files is not None:
-        ns.hit()
-    else:
-        ns.miss()
-        files = _make(ctx, records, lang, key)
+    found = ns.folder(key)  # counted
+    files = _listing(found) if found is not None else None
+    if found is None or files is None:
+        found, files = _make(ctx, records, lang, key)
         stats.indexed = True
     for rel in files:
-        rendered.tree.add_file(BUNDLE + rel, folder / rel)
+        rendered.tree.add_file(BUNDLE + rel, found / rel)
     return stats
 
 
-def _listing(folder: Path) -> list[str] | None:
-    """The files of a complete cached bundle (listed when it was made: a 10,000-page bundle holds 10,000
-    files, not looked at one by one on every build), or None."""
-    try:
-        files = json.loads((folder / LISTING).read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return files if isinstance(files, list) and "pagefind.js" in files else None
+def _listing(found: Folder) -> list[str] | None:
+    """The files of a cached bundle (listed when it was made: a 10,000-page bundle holds 10,000 files, not
+    looked at one by one on every build), or None when it is not one."""
+    files = found.files() if found.listed is not None else []
+    return files if "pagefind.js" in files else None
 
 
-def _make(ctx: StageContext, records: list[SearchRecord], lang: str, key: str) -> list[str]:
+def _make(ctx: StageContext, records: list[SearchRecord], lang: str, key: str) -> tuple[Folder, list[str]]:
     from ..search.bundle import write_bundle  # imports pagefind: only when the index is made
 
     ns = ctx.cache.namespace(NAMESPACE, VERSION)
@@ -133,19 +124,18 @@ def _make(ctx: StageContext, records: list[SearchRecord], lang: str, key: str) -
         for _ in range(n):
             next(bar, None)
 
-    with ns.new_dir(key) as tmp:
+    with ns.new_dir(key, listed=True) as tmp:
         write_bundle(records, tmp, lang, step=step)
-        files = sorted(p.relative_to(tmp).as_posix() for p in tmp.rglob("*") if p.is_file())
-        atomic_write_json(tmp / LISTING, files)
     # only the latest bundle is kept: the site holds its own links to the files of the one it was built with
-    previous = ns.pointer(LATEST)
-    ns.set_pointer(LATEST, key)
-    if previous and previous != key:
-        shutil.rmtree(ns.path(previous), ignore_errors=True)
+    ns.keep_latest(LATEST, key)
+    made = ns.folder(key, counted=False)
+    if made is None:
+        raise RuntimeError(f"search: the bundle just made vanished from the cache ({ns.path(key)})")
+    files = made.files()
     for _ in bar:  # close the bar
         pass
     kinds = Counter(r.kind for r in records)
-    size = sum((ns.path(key) / rel).stat().st_size for rel in files)
+    size = sum((made / rel).stat().st_size for rel in files)
     ctx.reporter.info(f"search: indexed {len(records)} records ({', '.join(f'{n} {k}' for k, n in kinds.items())}) "
                       f"in {time.perf_counter() - started:.1f} s, bundle {size / 1e6:.1f} MB")
-    return files
+    return made, files

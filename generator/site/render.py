@@ -98,8 +98,8 @@ class SiteRenderer:
         self.language = s.language or "en"
         self.description = s.description
         self.base_url = s.base_url.rstrip("/")
-        self.map_url = str(site.extras.get("map_url") or "")
-        self.search_url = str(site.extras.get("search_url") or "")  # set by generator/stages/search.py
+        self.map_url = site.map_url
+        self.search_url = site.search_url  # given by the search feature
         self.captioner = site.settings.captions.captioner
         self._nav = self._nav_items()
         self._shared = fingerprint(VERSION, templates_digest(), assets, self.title, self.language, self.description,
@@ -121,19 +121,7 @@ class SiteRenderer:
             items.append(("Archive", "archive/", "archive", False))
         if self.map_url:
             items.append(("Map", self.map_url, "map", False))
-        if self.site.extras.get("labels_url"):
-            items.append(("Labels", str(self.site.extras["labels_url"]), "labels", False))
-        if self.site.extras.get("portraits_url"):
-            items.append(("Portraits", str(self.site.extras["portraits_url"]), "portraits", False))
-        told = self.site.extras.get("stories")
-        if told:
-            from .stories_page import stories_href
-
-            items.append(("Stories", stories_href(told), "stories", False))
-        from .dreams_page import DREAMS_URL, wanted
-
-        if wanted(self.site):
-            items.append(("Dreams", DREAMS_URL, "dreams", False))
+        items += [(e.label, e.href, e.key, False) for e in sorted(self.site.nav, key=lambda e: e.order)]
         return items
 
     def nav(self, root: str, current: str) -> list[NavItem]:
@@ -209,7 +197,7 @@ class SiteRenderer:
 
     def film_views(self) -> list[FilmView]:
         vs = FilmViewSettings(self.language, self.base_url, self.captioner, self.site.settings.youtube.player,
-                              self.site.settings.video.publish_original, self.site.settings.narration.duck)
+                              self.site.settings.video.publish_original)
         return [film_view(f, vs, self.out.add_file) for f in self.site.films]
 
     def render_film(self, view: FilmView) -> None:
@@ -255,14 +243,11 @@ class SiteRenderer:
     def archive_views(self) -> list[ArchiveView]:
         taken: set[str] = set()
         columns = [c for c in self.site.archive_columns if c.lower() != "title"]
-        taught = self.site.extras.get("taught", {})
         views = []
         for item in self.site.archive:
             self.out.add_file(f"archive/files/{item.id}", item.path)
             fields = [Fact(c, str(item.metadata.get(c, ""))) for c in columns if item.metadata.get(c)]
-            if item.id in taught:  # the labels a curator taught (see generator/site/labels_page.py)
-                fields.append(Fact("Labels", ", ".join(
-                    f"{name} ({'the curator’s' if d else f'{pct} %'})" for name, _, pct, d in taught[item.id])))
+            fields += [Fact(label, text) for label, text in self.site.item_facts.get(item.id, [])]
             views.append(ArchiveView(item.id, anchor_id("item-", item.id, taken), item.title,
                                      "files/" + url_path(item.id), item.width, item.height, fields))
         return views
@@ -333,9 +318,13 @@ def render_template(site: SiteModel, template: str, rel: str, out: OutputTree, *
 
 
 def render_site(site: SiteModel, cache: Cache | None = None, previous: PreviousOutputs | None = None) -> OutputTree:
-    """The whole output tree except map/*: pages, film folders, archive files, assets, 404."""
+    """The whole output tree except map/*: pages, film folders, archive files, assets, 404, and the pages
+    the features gave the site."""
     out = OutputTree()
-    render_all(SiteRenderer(site, out, add_assets(out), cache, previous))
+    renderer = SiteRenderer(site, out, add_assets(out), cache, previous)
+    for make_pages in site.page_makers:
+        make_pages(renderer)
+    render_all(renderer)
     return out
 
 
@@ -350,8 +339,4 @@ def render_all(renderer: SiteRenderer) -> None:
         renderer.render_archive()
     renderer.render_index(films)
     renderer.render_404()
-    if renderer.search_url:
-        from .search_page import render_search
-
-        render_search(renderer)
     renderer.finish()

@@ -198,7 +198,6 @@ class FilmViewSettings:
     captioner: str
     player: str  # [youtube] player
     publish_original: bool = False  # [video] publish_original
-    duck: float = 1.0  # [narration] duck
 
 
 def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], None]) -> FilmView:
@@ -280,11 +279,11 @@ def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], 
         vtt_name=f"{film.slug}.vtt" if film.vtt else "",
         srt_name=f"{film.slug}.srt" if film.srt else "", poster=poster, image_w=w, image_h=h, duration=duration,
         cues=cues, facts=facts, mode=mode, youtube_id=film.youtube_id, youtube_embed=embed,
-        **_narration_fields(film, vs.duck),
+        **_narration_fields(film),
     )
 
 
-def _narration_fields(film: Film, duck: float) -> dict[str, Any]:
+def _narration_fields(film: Film) -> dict[str, Any]:
     n = film.narration
     if n is None:
         return {}
@@ -293,4 +292,4 @@ def _narration_fields(film: Film, duck: float) -> dict[str, Any]:
     return {"narration_name": f"{film.slug}-narration.m4a", "descriptions_name": f"{film.slug}-descriptions.vtt",
             "described_name": f"{film.slug}-described.mp4" if n.described is not None else "",
             "narration_windows": json.dumps([[round(a, 3), round(b, 3)] for a, b in n.windows], separators=(",", ":")),
-            "narration_duck": duck, "narration_voice": n.voice}
+            "narration_duck": n.duck, "narration_voice": n.voice}

@@ -61,3 +61,5 @@ class StageInfo:
     summary: str
     section: str = ""  # the site.toml section it reads ("" for none)
     namespaces: tuple[tuple[str, int], ...] = ()  # (cache namespace, version) pairs it owns
+    phase: str = ""  # a feature's stage: the hook it runs in ("before_media", "after_captions", "after_subtitles",
+    # "contribute" or "after_render"; see generator.features.base.Feature)

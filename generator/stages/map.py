@@ -56,11 +56,12 @@ if TYPE_CHECKING:
     from ..reporter import Reporter
     from ..site.output import OutputTree
 
+NEIGHBOURS, CLUSTERS, REGIONS = "map-neighbours", "map-clusters", "map-regions"  # this module's own namespaces
 STAGE = StageInfo("map", "the archive (and the films' keyframes) as a zoomable map of similar images",
                   section="map", namespaces=((THUMB_STAGE, THUMB_VERSION), (EMBED_STAGE, STORE_VERSION),
                                              (LAYOUT, LAYOUT_VERSION), (ARRANGE, ARRANGE_VERSION),
-                                             ("map-neighbours", NEIGHBOURS_VERSION), ("map-clusters", CLUSTERS_VERSION),
-                                             ("map-regions", REGIONS_VERSION), (ATLAS_STAGE, ATLAS_VERSION),
+                                             (NEIGHBOURS, NEIGHBOURS_VERSION), (CLUSTERS, CLUSTERS_VERSION),
+                                             (REGIONS, REGIONS_VERSION), (ATLAS_STAGE, ATLAS_VERSION),
                                              (NAMES, NAMING_VERSION), (TILES_STAGE, TILES_VERSION)))
 MANIFEST_VERSION = 2  # goes into the map's cache-busting version
 
@@ -129,18 +130,18 @@ def run(ctx: StageContext, inp: MapInput) -> MapResult | None:
 
     # 4. neighbours, clusters, labels
     item_keys = [th.key for _, th in good]
-    ns = cache.namespace("map-neighbours", NEIGHBOURS_VERSION)
+    ns = cache.namespace(NEIGHBOURS, NEIGHBOURS_VERSION)
     nb = ns.cached(ns.key(base.key, item_keys, ms.neighbours),
                    lambda: all_neighbours(vectors()[rows[at.order]], ms.neighbours, ms.seed))
     top_idx, top_p = label_store.labels(item_keys)
     labels = item_labels(top_idx, top_p)
     primary = at.positions[scatter[0]]
     primary_hash = hashlib.sha256(primary.tobytes()).hexdigest()
-    ns = cache.namespace("map-clusters", CLUSTERS_VERSION)
+    ns = cache.namespace(CLUSTERS, CLUSTERS_VERSION)
     assign = ns.cached(ns.key(primary_hash, ms.seed, ms.clusters),
                        lambda: cluster_map(primary, ms.seed, ms.clusters or None))
     region_ks = region_levels(n)
-    ns = cache.namespace("map-regions", REGIONS_VERSION)
+    ns = cache.namespace(REGIONS, REGIONS_VERSION)
     region_assign = ns.cached(ns.key(primary_hash, region_ks, ms.seed),
                               lambda: region_assignments(primary, region_ks, ms.seed))
     missing = [c for c in ms.name_columns if c.lower() not in {col.lower() for col in inp.columns}]
@@ -223,7 +224,7 @@ def _manifest(ctx: StageContext, inp: MapInput, base: LayoutBase, at: Arrangemen
 
 def build_map(site: SiteModel, cache: Cache, reporter: Reporter, relayout: bool = False) -> OutputTree:
     """The map stage and its rendering for one site model, as the pipeline runs them (tests, benches):
-    ``site.archive`` keeps the readable images and ``site.extras["map_url"]`` is set when there is a map."""
+    ``site.archive`` keeps the readable images and ``site.map_url`` is set when there is a map."""
     from ..site.map_page import MAP_URL, render_map
     from ..site.output import OutputTree
     from ..site.render import SiteRenderer, add_assets
@@ -235,7 +236,7 @@ def build_map(site: SiteModel, cache: Cache, reporter: Reporter, relayout: bool 
     site.archive[:] = result.archive if result else []
     if result is None:
         return tree
-    site.extras["map_url"] = MAP_URL
+    site.map_url = MAP_URL
     renderer = SiteRenderer(site, tree, add_assets(OutputTree()))
     render_map(result, renderer, tree)
     renderer.finish()

@@ -5,17 +5,17 @@ touched; each is reported on its own line."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from ..errors import ContentError, ElectricSpeechError
 from ..model import ArchiveItem, Film, Page
+from ..site.content_index import NAMESPACE as INDEX
+from ..site.content_index import VERSION as INDEX_VERSION
+from ..site.markdown_batch import NAMESPACE as MARKDOWN
+from ..site.markdown_batch import VERSION as MARKDOWN_VERSION
 from . import StageContext, StageInfo
 
-if TYPE_CHECKING:
-    from ..stories.story import Story
-
 STAGE = StageInfo("read", "markdown and front matter of films and pages, archive files and metadata.csv",
-                  section="site", namespaces=(("markdown", 1),))
+                  section="site", namespaces=((MARKDOWN, MARKDOWN_VERSION), (INDEX, INDEX_VERSION)))
 
 
 @dataclass
@@ -24,7 +24,6 @@ class Content:
     pages: list[Page] = field(default_factory=list)
     archive: list[ArchiveItem] = field(default_factory=list)
     archive_columns: list[str] = field(default_factory=list)  # metadata.csv columns besides `file`
-    stories: list[Story] = field(default_factory=list)  # stories/<slug>.md (see generator.stages.stories)
 
 
 def run(ctx: StageContext) -> Content:
@@ -42,11 +41,8 @@ def run(ctx: StageContext) -> Content:
     from .captions import check
 
     check(ctx, found.films, archive, columns)  # each film's caption settings, before any footage is touched
-    from .stories import check as check_stories
-
-    stories = check_stories(ctx, found.films)
     _attach_youtube_ids(ctx, found.films)
-    return Content(films=found.films, pages=found.pages, archive=archive, archive_columns=columns, stories=stories)
+    return Content(films=found.films, pages=found.pages, archive=archive, archive_columns=columns)
 
 
 def _attach_youtube_ids(ctx: StageContext, films: list[Film]) -> None:

@@ -8,7 +8,7 @@ from ..captions.formats import to_srt, to_vtt
 from ..model import Film
 from . import StageContext, StageInfo
 
-STORY = "story"  # the captioner named by a story film (see generator.stages.stories)
+STORY = "story"  # the captioner named by a story film (see generator.stories.stage)
 
 STAGE = StageInfo("subtitles", "captions timed into cues, WebVTT and SRT", section="subtitles")
 

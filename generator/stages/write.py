@@ -11,14 +11,14 @@ from ..site.write import PreviousSite, begin, write_tree
 from . import StageContext, StageInfo
 from .render import Rendered
 
-SPARE = "site"  # cache folder for the staging and spare sites (see generator.site.write)
+SPARE = "site"  # the cache's scratch folder for the staging and spare sites (see generator.site.write)
 STAGE = StageInfo("write", "the output folder, replaced atomically; unchanged files linked", section="build")
 
 
 def start(ctx: StageContext, out_dir: Path) -> Staging:
     """Begin preparing the staging folder in the background, from the start of the build (see
     :mod:`generator.site.staging`); before :func:`previous`, as it may first restore an interrupted swap."""
-    return begin(out_dir, ctx.content_dir, ctx.cache.root / SPARE)
+    return begin(out_dir, ctx.content_dir, ctx.cache.scratch(SPARE))
 
 
 def previous(out_dir: Path) -> PreviousSite:
@@ -28,4 +28,4 @@ def previous(out_dir: Path) -> PreviousSite:
 
 def run(ctx: StageContext, rendered: Rendered, out_dir: Path, before: PreviousSite, staging: Staging) -> int:
     """How many files the new site holds."""
-    return write_tree(rendered.tree, out_dir, ctx.content_dir, before, keep=ctx.cache.root / SPARE, staging=staging)
+    return write_tree(rendered.tree, out_dir, ctx.content_dir, before, keep=ctx.cache.scratch(SPARE), staging=staging)

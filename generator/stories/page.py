@@ -1,6 +1,6 @@
 """The story pages: ``stories/<slug>/`` (every sentence beside the picture chosen for it, why it was
 chosen, a link to that picture on the map, and the story's film) and ``stories/`` when there are
-several. Called by the render stage when the stories stage made anything (``site.extras["stories"]``)."""
+several. Rendered through the stories feature when it made anything."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from .views import url_path
+from ..site.views import url_path
 
 if TYPE_CHECKING:
-    from ..stages.stories import StoryResult
-    from .render import SiteRenderer
+    from ..site.render import SiteRenderer
+    from ..stories.stage import StoryResult
 
 STORIES_URL = "stories/"
 

@@ -12,25 +12,27 @@ build with nothing changed reads one choice and one film per story and imports n
 from __future__ import annotations
 
 import dataclasses
-import html
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ContentError
 from ..model import ArchiveItem, Film, Keyframe, Rendition
-from . import StageContext, StageInfo
+from ..stages import StageContext, StageInfo
+from ..stories.text_embed import MODEL_DIR, MODEL_DIR_VERSION, TEXTS, TEXTS_VERSION
+from .settings import StorySettings
 
 if TYPE_CHECKING:
-    from ..config_sections import StorySettings
     from ..stories.match import Gathered
     from ..stories.story import Story
+    from .settings import StorySettings
 
 CHOICE, CHOICE_VERSION = "stories-choice", 1
 FILM, FILM_VERSION = "stories-film", 1
 STAGE = StageInfo("stories", "sentences made into films of the archive's pictures (MiniLM, ffmpeg)",
-                  section="stories", namespaces=(("stories-model", 1), ("stories-texts", 1), (CHOICE, CHOICE_VERSION),
-                                                 (FILM, FILM_VERSION)))
+                  section="stories", phase="after_captions",
+                  namespaces=((MODEL_DIR, MODEL_DIR_VERSION), (TEXTS, TEXTS_VERSION), (CHOICE, CHOICE_VERSION),
+                              (FILM, FILM_VERSION)))
 CAPTIONER = "story"  # a story film's "captioner": its cues are the story's own sentences
 
 
@@ -61,10 +63,10 @@ class StoryResult:
 
 
 def check(ctx: StageContext, films: list[Film]) -> list[Story]:
-    """The stories, read and checked (called by the read stage, before any footage is touched)."""
+    """The stories, read and checked (after the read stage, before any footage is touched)."""
     from ..stories.story import read_stories
 
-    folder = ctx.content_dir / ctx.settings.stories.folder
+    folder = ctx.content_dir / ctx.settings.of(StorySettings).folder
     stories, errors = read_stories(folder, include_drafts=ctx.settings.build.drafts)
     slugs = {f.slug: f for f in films}
     for story in stories:
@@ -94,7 +96,7 @@ def run(ctx: StageContext, films: list[Film], stories: list[Story], archive: lis
         return films, []
     from ..stories.match import gather
 
-    st = ctx.settings.stories
+    st = ctx.settings.of(StorySettings)
     gathered = gather(archive, films, st.frames, ctx.settings.map, ctx.cache, ctx.reporter, ctx.executor())
     results: list[StoryResult] = []
     ids = _youtube_ids(ctx)
@@ -124,10 +126,10 @@ def _choose(ctx: StageContext, story: Story, st: StorySettings, g: Gathered) -> 
     import hashlib
 
     from ..config import as_dict
-    from ..config_sections import story_weights
     from ..stories.choose import BEAM, SHORTLIST
     from ..stories.match import VERSION as MATCH_VERSION
     from ..stories.text_embed import model_id
+    from .settings import story_weights
 
     ns = ctx.cache.namespace(CHOICE, CHOICE_VERSION)
     weights = story_weights(st)
@@ -193,10 +195,7 @@ def _film(ctx: StageContext, story: Story, st: StorySettings, shown: list[Shown]
                  dataclasses.asdict(spec))
     folder = ns.path(key)
     frames = [folder / "frames" / f"{i}.jpg" for i in range(len(shots))]
-    if (folder / "film.mp4").is_file() and all(f.is_file() for f in frames):
-        ns.hit()
-    else:
-        ns.miss()
+    if ns.folder(key, legacy="film.mp4") is None:
         from ..stories.film import render_film
 
         ctx.reporter.info(f"stories: rendering {story.slug} ({len(shots)} shots, {len(shots) * st.seconds:.0f} s "
@@ -213,10 +212,9 @@ def _film(ctx: StageContext, story: Story, st: StorySettings, shown: list[Shown]
                          "of the story it chose the picture whose texts and classes mean most nearly the same, "
                          "then panned over them and dissolved one into the next.")
     meta["story"] = story.slug
-    link = f'<p>Made from the story <a href="../../stories/{html.escape(story.slug)}/">{html.escape(story.title)}'
-    link += "</a>: each sentence beside the picture the machine chose for it, and why.</p>"
+    meta["made_from"] = {"story": story.slug, "title": story.title}  # the film page links the story's (film.html)
     return Film(slug=story.slug, title=story.title, source=story.source, video=mp4, date=story.date,
-                summary=story.summary, draft=story.draft, essay_html=link,
+                summary=story.summary, draft=story.draft,
                 essay_text="\n".join(s.text for s in story.sentences), meta=meta, info=info,
                 rendition=Rendition(mp4=mp4, width=st.width, height=st.height, remuxed=False, encoder="libx264"),
                 keyframes=[Keyframe(i, t, f, True) for i, (t, f) in enumerate(zip(starts, frames))],

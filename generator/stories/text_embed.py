@@ -79,7 +79,7 @@ class TextEmbedder:
         ns = self.cache.namespace(MODEL_DIR, MODEL_DIR_VERSION)
         key = ns.key(self.cache.file_hash(src))
         folder = ns.path(key)
-        if not (folder / "modules.json").is_file():
+        if ns.folder(key, legacy="modules.json") is None:
             with ns.new_dir(key) as tmp:
                 with zipfile.ZipFile(src) as zf:
                     zf.extractall(tmp)
@@ -104,15 +104,16 @@ class TextEmbedder:
         keys = [self.ns.key(self.identity, t) for t in texts]
         todo: dict[str, list[int]] = {}
         for i, key in enumerate(keys):
-            path = self.ns.path(key, ".npy")
-            try:
-                out[i] = np.load(path, allow_pickle=False)
-                self.ns.hit()
-            except (OSError, ValueError, EOFError):
-                todo.setdefault(key, []).append(i)
+            if key in todo:  # a text given twice: looked up (and counted) once
+                todo[key].append(i)
+                continue
+            vec = self.ns.get_array(key)  # counted
+            if vec is None or vec.shape != (DIM,):
+                todo[key] = [i]
+            else:
+                out[i] = vec
         if not todo:
             return out
-        self.ns.miss(len(todo))
         model = self._load()
         # longest first, in large chunks: the model pads each batch to its longest text, so batches of
         # like lengths waste no work (and the progress bar still moves)

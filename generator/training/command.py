@@ -49,7 +49,7 @@ def run(args: argparse.Namespace, reporter: Reporter) -> int:
     from ..config import load_settings
     from ..errors import ConfigError
     from .dataset import check_enough, from_archive, load_coco
-    from .trainer import TrainSettings, train
+    from .trainer import CaptionerTrainSettings, train
 
     for name in ("epochs", "batch_size", "layers", "width"):
         if getattr(args, name) < 1:
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace, reporter: Reporter) -> int:
         cache = Cache(args.out.with_name(args.out.name + ".cache"))
         where, source = args.captions, str(args.captions)
     check_enough(examples, where)
-    ts = TrainSettings(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
+    ts = CaptionerTrainSettings(epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
                        layers=args.layers, d_model=args.width, holdout=args.holdout, seed=args.seed,
                        device=args.device, threads=args.threads)
     result = train(examples, args.out, ts, cache, reporter, source, restart=args.restart)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ..cache import Cache, atomic_write_json, atomic_write_text, hash_parts
+from ..cache import Cache, atomic_write, atomic_write_json, atomic_write_text, hash_parts
 from ..errors import ConfigError, ContentError
 from ..reporter import Reporter
 from .dataset import BOS, EOS, PAD, Example, Vocabulary, split
@@ -32,7 +31,7 @@ METRICS = "metrics.json"
 
 
 @dataclass
-class TrainSettings:
+class CaptionerTrainSettings:
     epochs: int = 30
     batch_size: int = 64
     learning_rate: float = 1e-3
@@ -73,9 +72,7 @@ def _check_out_dir(out: Path) -> None:
 def _save_torch(obj: Any, path: Path) -> None:
     import torch
 
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)  # atomic: a crash mid-save leaves the previous checkpoint
+    atomic_write(path, lambda fh: torch.save(obj, fh))  # a crash mid-save leaves the previous checkpoint
 
 
 def _padded(vocab: Vocabulary, examples: list[Example], max_len: int) -> tuple[np.ndarray, np.ndarray]:
@@ -90,7 +87,7 @@ def _padded(vocab: Vocabulary, examples: list[Example], max_len: int) -> tuple[n
     return np.array(rows, np.int64), np.array(tokens, np.int64)
 
 
-def train(examples: list[Example], out: Path, settings: TrainSettings, cache: Cache, reporter: Reporter,
+def train(examples: list[Example], out: Path, settings: CaptionerTrainSettings, cache: Cache, reporter: Reporter,
           source: str, restart: bool = False) -> Result:
     """Train on ``examples`` into the folder ``out`` (see the package docstring for what it holds)."""
     from ..models.torch_threads import torch_threads
@@ -99,7 +96,7 @@ def train(examples: list[Example], out: Path, settings: TrainSettings, cache: Ca
         return _train(examples, out, settings, cache, reporter, source, restart)
 
 
-def _train(examples: list[Example], out: Path, settings: TrainSettings, cache: Cache, reporter: Reporter,
+def _train(examples: list[Example], out: Path, settings: CaptionerTrainSettings, cache: Cache, reporter: Reporter,
            source: str, restart: bool) -> Result:
     import torch
 

@@ -171,7 +171,7 @@ def build_site(tmp: Path) -> SiteModel:
              meta={"summary": "How the films were read: keyframes, captions and cues."}),
     ]
     return SiteModel(settings=settings, content_dir=tmp, films=films, pages=pages, archive=archive,
-                     archive_columns=["title", "year", "place"], extras={"map_url": "map/"})
+                     archive_columns=["title", "year", "place"], map_url="map/")
 
 
 def screenshots(site_dir: Path, shots: Path) -> None:

@@ -108,11 +108,14 @@ def make_site(tmp: Path, *, films: list[Film] | None = None, hostile: bool = Fal
         ArchiveItem(id="field.jpg", path=make_image(tmp / "archive" / "field.jpg", (200, 260), (120, 140, 60)),
                     width=200, height=260, format="JPEG", metadata={"year": "1950"}),
     ]
-    extras = {"map_url": map_url} if map_url else {}
-    if search_url:
-        extras["search_url"] = search_url  # as the search stage's prepare() sets it
-    return SiteModel(settings=settings, content_dir=tmp / "content", films=films, pages=[page], archive=archive,
-                     archive_columns=["title", "year", "place"], extras=extras)
+    site = SiteModel(settings=settings, content_dir=tmp / "content", films=films, pages=[page], archive=archive,
+                     archive_columns=["title", "year", "place"], map_url=map_url or "")
+    if search_url:  # as the search feature gives it when its prepare() says yes
+        from generator.search.page import render_search
+
+        site.search_url = search_url
+        site.page_makers.append(render_search)
+    return site
 
 
 def write_tree(out: OutputTree, dest: Path) -> Path:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from browser.test_film_page import SEEK, STATE
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium: the full suite's lane
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 

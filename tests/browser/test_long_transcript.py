@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium: the full suite's lane
 
 CUES = 3000
 

@@ -12,7 +12,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "bench" / "map"))
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium: the full suite's lane
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 HOSTILE = '<img src=x onerror="window.__pwned=1">'
 

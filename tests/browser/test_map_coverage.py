@@ -17,7 +17,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "bench" / "map"))
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium: the full suite's lane
 BACKGROUND = np.array([14, 13, 12])  # the canvas's clear colour (renderer.js)
 SHOTS = os.environ.get("ES_SHOTS")
 

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium: the full suite's lane
 
 WINDOWS = ((0.2, 2.0), (2.6, 4.4), (5.0, 6.6), (7.6, 9.4))
 
@@ -26,9 +26,8 @@ def narrated_site(tmp_path_factory, serve_dir):
                     "-t", "10", "-c:a", "aac", "-b:a", "64k", str(track)], check=True)
     film = make_film(tmp, video=clip)
     film.narration = Narration(track=track, vtt="WEBVTT\n\n1\n00:00:00.200 --> 00:00:02.000\nA sentence.\n",
-                               windows=WINDOWS, voice="espeak-ng", described=None, sentences=4)
+                               windows=WINDOWS, voice="espeak-ng", described=None, sentences=4, duck=0.25)
     site = make_site(tmp, films=[film])
-    site.settings.narration.duck = 0.25
     write_tree(render_site(site), tmp / "_site")
     return serve_dir(tmp / "_site")
 

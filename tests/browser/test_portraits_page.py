@@ -15,7 +15,8 @@ from portrait_fixtures import PORTRAIT, build_face_site, make_y4m
 
 from generator.portraits import models
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(bool(models.unavailable()), reason=models.unavailable() or "")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow,  # Chromium: the full suite's lane
+              pytest.mark.skipif(bool(models.unavailable()), reason=models.unavailable() or "")]
 CROP_TITLE = "Eileen Collins (detail)"
 WAIT_MS = 90_000  # the first look loads 7 MB of weights and compiles the WebAssembly backend (~2 s idle)
 

@@ -12,7 +12,7 @@ from media_fixtures import CAMERA_KINDS, make_camera_file
 from generator.captions.base import register_captioner
 from generator.cli import main
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium: the full suite's lane
 
 HLS_FILM = "long-prores"
 # Chromium plays HLS natively since 2025 (canPlayType says "maybe"); this hides it, as older browsers

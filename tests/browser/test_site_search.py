@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.stages.search import unavailable
+from generator.search.stage import unavailable
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(bool(unavailable()), reason="pagefind[bin] is not installed")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow,  # Chromium: the full suite's lane
+              pytest.mark.skipif(bool(unavailable()), reason="pagefind[bin] is not installed")]
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 CUE_RE = re.compile(r"^(\d+):(\d\d):(\d\d)\.(\d{3}) --> .*?\n(.*?)(?:\n\n|\Z)", re.M | re.S)

@@ -13,7 +13,7 @@ from story_fixtures import STORY, make_site  # noqa: E402
 
 from generator.cli import main  # noqa: E402
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # Chromium: the full suite's lane
 
 
 @pytest.fixture(scope="module")

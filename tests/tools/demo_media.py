@@ -1,6 +1,6 @@
 """Regenerate the demo site's media: two short films and a small image archive.
 
-    python -m generator.demo_media [--out content] [--only films|archive]
+    .venv/bin/python tests/tools/demo_media.py [--out content] [--only films|archive]
 
 Everything is made from material that ships inside Python packages (scikit-image's and
 scikit-learn's sample photographs) or is computed here (clouds from numpy noise), with fixed seeds,
@@ -8,7 +8,8 @@ so the same versions of numpy, Pillow and ffmpeg give the same bytes. The texts 
 (index.md, pages/, site.toml) are written by hand and are not touched.
 
 Needs the dev extras: scikit-image and scikit-learn (for their sample images), and scipy (which
-scikit-image brings).
+scikit-image brings). A developer's tool, not part of the generator: it lives beside the tests, whose
+fixtures use the same sample images.
 """
 
 from __future__ import annotations
@@ -25,8 +26,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .errors import ElectricSpeechError, MissingDependency
-from .media.ffmpeg_bin import FFmpegTools, find_tools
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from generator.cache import atomic_path  # noqa: E402
+from generator.errors import ElectricSpeechError, MissingDependency  # noqa: E402
+from generator.media.ffmpeg_bin import FFmpegTools, find_tools  # noqa: E402
 
 FPS = 25
 FRAME_SIZE = (640, 360)
@@ -102,26 +107,23 @@ SOURCES: dict[str, Callable[[], np.ndarray]] = {
 
 def encode(frames: Iterator[np.ndarray], out: Path, tools: FFmpegTools, size: tuple[int, int] = FRAME_SIZE) -> None:
     """Pipe RGB frames into ffmpeg: H.264 yuv420p, no audio, index at the front for web playback."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
-    cmd = [tools.ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
-           "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size[0]}x{size[1]}", "-r", str(FPS), "-i", "-",
-           "-an", "-c:v", "libx264", "-preset", "slow", "-crf", CRF, "-pix_fmt", "yuv420p",
-           "-g", str(FPS * 4), "-movflags", "+faststart", "-map_metadata", "-1",
-           "-fflags", "+bitexact", "-flags:v", "+bitexact", str(tmp)]
-    proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdin is not None and proc.stderr is not None
-    try:
-        for frame in frames:
-            proc.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
-        proc.stdin.close()
-    except BrokenPipeError:
-        pass
-    err = proc.stderr.read().decode("utf-8", "replace")
-    if proc.wait() != 0:
-        tmp.unlink(missing_ok=True)
-        raise ElectricSpeechError(f"ffmpeg failed: {err.strip().splitlines()[-1] if err.strip() else '?'}", out)
-    tmp.replace(out)
+    with atomic_path(out) as tmp:
+        cmd = [tools.ffmpeg, "-hide_banner", "-loglevel", "error", "-y",
+               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{size[0]}x{size[1]}", "-r", str(FPS), "-i", "-",
+               "-an", "-c:v", "libx264", "-preset", "slow", "-crf", CRF, "-pix_fmt", "yuv420p",
+               "-g", str(FPS * 4), "-movflags", "+faststart", "-map_metadata", "-1",
+               "-fflags", "+bitexact", "-flags:v", "+bitexact", str(tmp)]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdin is not None and proc.stderr is not None
+        try:
+            for frame in frames:
+                proc.stdin.write(np.ascontiguousarray(frame, dtype=np.uint8).tobytes())
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        err = proc.stderr.read().decode("utf-8", "replace")
+        if proc.wait() != 0:
+            raise ElectricSpeechError(f"ffmpeg failed: {err.strip().splitlines()[-1] if err.strip() else '?'}", out)
 
 
 def _smoothstep(x: float) -> float:
@@ -334,8 +336,6 @@ def _colour_field(top: tuple[int, int, int], bottom: tuple[int, int, int], band:
     return make
 
 
-_SKI = "scikit-image sample data"
-_SKL = "scikit-learn sample data"
 _GEN = "Electric Speech demo generator"
 ARCHIVE = (
     # photographs as shipped
@@ -490,7 +490,7 @@ def make_archive(root: Path, images: tuple[ArchiveImage, ...] = ARCHIVE) -> None
 # ------------------------------------------------------------------------------------------------
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m generator.demo_media", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="tests/tools/demo_media.py", description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", type=Path, default=Path("content"), help="the site folder (default: content)")
     ap.add_argument("--only", choices=("films", "archive"), help="regenerate only this part")
     args = ap.parse_args(argv)
