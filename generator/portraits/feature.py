@@ -8,8 +8,18 @@ from typing import TYPE_CHECKING
 
 from ..features.base import Contribution, Core, Feature
 from ..model import NavEntry
+from ..registry import register
 from .settings import PortraitsSettings
 from .stage import STAGE
+
+# the parts this feature brings to the one registry (see generator.registry)
+register("face-detector", "hog", "generator.portraits.finder:FaceFinder", requires=("dlib",),
+         install="pip install -e .[portraits]", kind_summary="finds the faces of the portrait matcher ([portraits] "
+                                                             "detector)",
+         summary="dlib's HOG + linear SVM frontal face detector: ~0.1 s per 512 px picture on a CPU")
+register("face-detector", "cnn", "generator.portraits.finder:FaceFinder", requires=("dlib", "face_recognition_models"),
+         install="pip install -e .[portraits]",
+         summary="dlib's MMOD CNN face detector (face-recognition-models): more poses, several times slower")
 
 if TYPE_CHECKING:
     from ..site.render import SiteRenderer
