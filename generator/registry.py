@@ -1,5 +1,5 @@
 """One registry for every swappable part: captioners, embedders, layouts, executors, and the kinds features add
-(voices, cutters, executors).
+(voices, face detectors, cutters, film makers: each registered by its feature's feature.py).
 
 An entry names its implementation as ``"package.module:attribute"`` and the packages it needs; nothing
 is imported until the entry is used, so registering and listing cost nothing and a missing optional

@@ -181,6 +181,7 @@ def test_without_metadata_and_with_an_unsure_network_nothing_is_named(subject_bu
     assert all(c["name"] == "" for lv in m["regions"] for c in lv["clusters"])
 
 
+@pytest.mark.slow  # a map build with UMAP
 def test_name_columns_choose_the_words_and_a_missing_one_is_named(tmp_path, test_seed):
     content = tmp_path / "content"
     synth.make_subject_archive(content, 24)

@@ -124,9 +124,9 @@ def test_first_build_writes_a_complete_map(archive, test_seed):
     assert sum(r["size"] for r in regions) == 40 and [r["size"] for r in regions] == sorted(
         (r["size"] for r in regions), reverse=True)
     assert all(set(r["at"]) == {"umap", "tsne", "grid", "date"} for r in regions), regions
-    # a region whose images share no words goes unnamed rather than misnamed; most of these are named (seeds
-    # 0-5: 7 or 8 of the 8)
-    assert sum(bool(r["name"]) for r in regions) >= 6, [r["name"] for r in regions]
+    # a region whose images share no words goes unnamed rather than misnamed; most of these are named (which
+    # ones is the layout's outcome: seeds 0-29 named 5-8 of the 8, 6 held for all but one)
+    assert sum(bool(r["name"]) for r in regions) >= 5, [r["name"] for r in regions]
 
 
 @pytest.mark.parametrize("layout", ["grid", "date"])
@@ -210,7 +210,7 @@ def test_archive_larger_than_the_fit_sample_is_refined_and_deterministic(tmp_pat
     assert data(a, "map/data/archive/pos-umap.bin") == data(b, "map/data/archive/pos-umap.bin")
     manifest = json.loads(data(a, "map/manifest.json"))
     umap_entry = next(l for l in manifest["layouts"] if l["name"] == "umap")
-    assert umap_entry["score"] > 0.3, umap_entry  # seeds 0-5: 0.38-0.42
+    assert umap_entry["score"] > 0.3, umap_entry  # seeds 0-5: 0.40-0.42
 
 
 @pytest.mark.slow  # EfficientNet on the CPU

@@ -38,9 +38,12 @@ def footage() -> np.ndarray:
 
 
 @pytest.fixture(scope="module")
-def trained(footage, tmp_path_factory):  # noqa: ANN201
+def trained(footage, tmp_path_factory, test_seed):  # noqa: ANN201
+    """One training's outcome, checked with margins: seeds 0-3 on AVX2 (0-1 with ATEN_CPU_CAPABILITY=default)
+    ended at 0.20-0.27 of the first losses; their noisy dreams never stood still, their plain ones stood
+    still for the last 531-590 of their 600 frames."""
     torch.set_num_threads(1)
-    ts = NextFrameTrainSettings(epochs=5, width=12, depth=3, batch_size=8, checkpoint_every=1000)
+    ts = NextFrameTrainSettings(epochs=5, width=12, depth=3, batch_size=8, checkpoint_every=1000, seed=test_seed)
     return train(next_frame_pairs(footage), tmp_path_factory.mktemp("nf") / "state", ts, QUIET)
 
 
@@ -60,10 +63,10 @@ def test_training_loss_falls_and_the_curve_is_drawn(trained):
         assert im.size == (640, 360) and im.format == "PNG"
 
 
-def test_a_resumed_run_equals_an_unbroken_one(footage, tmp_path):
+def test_a_resumed_run_equals_an_unbroken_one(footage, tmp_path, test_seed):
     torch.set_num_threads(1)
     pairs = next_frame_pairs(footage[:40, ::2, ::2].copy())  # 32 x 16 px
-    ts = NextFrameTrainSettings(epochs=2, width=8, depth=2, batch_size=4, checkpoint_every=3)
+    ts = NextFrameTrainSettings(epochs=2, width=8, depth=2, batch_size=4, checkpoint_every=3, seed=test_seed)
     whole = train(pairs, tmp_path / "whole", ts, QUIET)
     part = train(pairs, tmp_path / "part", ts, QUIET, stop_after=7)  # interrupted after 7 steps
     assert part.steps == 7 < whole.steps
@@ -76,8 +79,8 @@ def test_a_resumed_run_equals_an_unbroken_one(footage, tmp_path):
 
 
 @pytest.mark.slow  # shares a 20-40 s training of the module's network
-def test_a_600_frame_dream_keeps_moving_without_turning_to_noise(trained, footage):
-    frames = dream(trained.model, footage, 2, NextFrameSettings(frames=600, noise=0.02, reinject=0.05))
+def test_a_600_frame_dream_keeps_moving_without_turning_to_noise(trained, footage, test_seed):
+    frames = dream(trained.model, footage, 2, NextFrameSettings(frames=600, noise=0.02, reinject=0.05, seed=test_seed))
     assert frames.shape == (600, 32, 64, 3)
     floor = floor_of(footage)
     assert longest_still(frames, floor) < 50, "the dream stood still for 50 frames"
@@ -97,18 +100,18 @@ def test_without_noise_or_footage_fed_back_the_dream_freezes(trained, footage):
 
 
 @pytest.mark.slow  # shares a 20-40 s training of the module's network
-def test_a_dream_is_deterministic_for_a_seed(trained, footage):
-    a = dream(trained.model, footage, 2, NextFrameSettings(frames=40, seed=3))
-    b = dream(trained.model, footage, 2, NextFrameSettings(frames=40, seed=3))
-    c = dream(trained.model, footage, 2, NextFrameSettings(frames=40, seed=4))
+def test_a_dream_is_deterministic_for_a_seed(trained, footage, test_seed):
+    a = dream(trained.model, footage, 2, NextFrameSettings(frames=40, seed=3 + test_seed))
+    b = dream(trained.model, footage, 2, NextFrameSettings(frames=40, seed=3 + test_seed))
+    c = dream(trained.model, footage, 2, NextFrameSettings(frames=40, seed=4 + test_seed))
     assert np.array_equal(a, b) and not np.array_equal(a, c)
     assert np.array_equal(a[:2], footage[:2])  # it starts from the film's own frames
 
 
-def test_training_is_deterministic_for_a_seed(footage, tmp_path):
+def test_training_is_deterministic_for_a_seed(footage, tmp_path, test_seed):
     torch.set_num_threads(1)
     pairs = next_frame_pairs(footage[:20, ::2, ::2].copy())
-    ts = NextFrameTrainSettings(epochs=1, width=8, depth=2, batch_size=4)
+    ts = NextFrameTrainSettings(epochs=1, width=8, depth=2, batch_size=4, seed=test_seed)
     assert train(pairs, tmp_path / "a", ts, QUIET).losses == train(pairs, tmp_path / "b", ts, QUIET).losses
 
 

@@ -80,8 +80,11 @@ def test_dlib_finds_the_face_and_its_landmarks_follow_the_camera(site):
     assert np.corrcoef(size, [1 / z for _, _, z in moves])[0, 1] > 0.8  # zooming in makes the face larger
 
 
-@pytest.mark.slow  # 30-60 s of training on a busy machine
-def test_the_network_learns_the_face_from_its_landmarks(site, tmp_path):
+@pytest.mark.slow  # 20-60 s of training on a busy machine
+def test_the_network_learns_the_face_from_its_landmarks(site, tmp_path, test_seed):
+    """One training's outcome, so trained to a margin: at 40 epochs the error was 0.71-0.97 of the average
+    picture's (seeds 0-2 on AVX2, 0-1 with ATEN_CPU_CAPABILITY=default: too close to 1 for another CPU); at
+    60 (seeds 0-2, both), 0.53-0.68 of it and 0.33-0.43 of the error driven by other frames' landmarks."""
     import torch
 
     from generator.cache import Cache
@@ -101,7 +104,8 @@ def test_the_network_learns_the_face_from_its_landmarks(site, tmp_path):
     assert drawings.reshape(N, -1).max(axis=1).min() == 255  # every frame's face is drawn
     k = np.arange(N, dtype=np.int64)
     trained = train(Pairs(drawings, k[:, None], targets, k), tmp_path / "state",
-                    NextFrameTrainSettings(epochs=40, width=12, depth=3, batch_size=8, gradient_weight=0.0), quiet)
+                    NextFrameTrainSettings(epochs=60, width=12, depth=3, batch_size=8, gradient_weight=0.0,
+                                           seed=test_seed), quiet)
     assert np.mean(trained.losses[-3:]) < 0.6 * np.mean(trained.losses[:3])
     painted = _drive(trained.model, points, px, px, scale, "cpu", quiet).astype(np.float32)
     error = np.abs(painted - targets).mean()

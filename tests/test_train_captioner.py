@@ -16,8 +16,9 @@ from generator.cli import main
 
 pytest.importorskip("pycocoevalcap")
 
-# 40 epochs at 2e-3: at 24 epochs and 1e-3 the captioner named the colour of only 75-100 % of fresh circles,
-# depending on the seed and the CPU (one machine's run said "a round circle on white paper." of a yellow one)
+# 40 epochs at 2e-3: at 24 epochs and 1e-3 the captioner named the colour of 21 of 24 fresh circles over seeds
+# 0-5, which ones depending on the seed and the CPU (an AVX-512 machine's run said "a round circle on white
+# paper." of a yellow one)
 FAST = ["--epochs", "40", "--batch-size", "16", "--width", "128", "--learning-rate", "2e-3", "--holdout", "0.2", "-q",
         "--threads", "1"]
 
@@ -36,6 +37,8 @@ def test_it_learns_the_fixture(trained, capsys):
     _, out = trained
     metrics = json.loads((out / "metrics.json").read_text())
     losses = metrics["losses"]
+    # seeds 0-5, AVX2 and ATEN_CPU_CAPABILITY=default: the loss fell to 0.22-0.26 of the first epoch's, CIDEr
+    # 5.8-5.9 against 0.5-1.6 for shuffled captions, the colour named in 14 of 14 held-out sentences
     assert len(losses) == 40 and losses[-1] < 0.6 * losses[0]
     assert metrics["cider"] > metrics["cider_shuffled"] + 0.3
     assert metrics["held_out_images"] == 14 and metrics["images_per_second"] > 0
@@ -78,9 +81,9 @@ SHOTS = (("red", "circle"), ("blue", "square"), ("yellow", "circle"), ("green", 
 @pytest.mark.slow  # shares the module's training (~30 s)
 def test_the_trained_captioner_captions_a_film(trained, tmp_path, capsys, test_seed):
     """Every shot gets a cue in the captioner's own words, and most name the shot's colour. Which shots are
-    named right is one training's outcome: with the fixture's training (seeds 0-5, AVX2 and
-    ATEN_CPU_CAPABILITY=default) the colour of 100 % of fresh circles and squares was named (24 per run);
-    asked here: 6 of the 8 shots."""
+    named right is one training's outcome: trained as here with seeds 0-5, on AVX2 and with
+    ATEN_CPU_CAPABILITY=default, the captioner named the colour of 285 of 288 fresh circles and squares (24 a
+    run); asked here: 6 of the 8 shots."""
     _, out = trained
     film = tmp_path / "site" / "films" / "shapes"
     film.mkdir(parents=True)
@@ -91,6 +94,9 @@ def test_the_trained_captioner_captions_a_film(trained, tmp_path, capsys, test_s
     _film_of(stills, film / "shapes.mp4")
     (film / "index.md").write_text("---\ntitle: Shapes\nvideo: shapes.mp4\n---\n")
     site = tmp_path / "site"
+    # a shape changing on the same paper scores 0.17-0.77 as a shot change (seeds 0-9; nothing else above
+    # 0.01): under the default 0.3 some cuts were missed
+    (site / "site.toml").write_text("[keyframes]\nscene_threshold = 0.1\n")
     assert main(["build", "--content", str(site), "--out", str(tmp_path / "_site"), "--no-map", "-q",
                  "--captioner", f"trained:{out}"]) == 0
     vtt = (tmp_path / "_site" / "films" / "shapes" / "shapes.vtt").read_text()

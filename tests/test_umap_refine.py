@@ -94,6 +94,7 @@ def test_refinement_keeps_more_neighbourhoods_than_its_start(world, test_seed):
     assert after > start + 0.05, (start, after)  # seeds 0-5, AVX2 and NUMBA_CPU_NAME=generic: +0.27 to +0.32
 
 
+@pytest.mark.slow  # two UMAP layouts of 1,500 points
 def test_umap_layout_above_the_fit_sample_refines_every_point(test_seed):
     Y = _manifold(1500, seed=3 + test_seed)
     p = scatter.LayoutParams(fit_sample=300, umap_epochs=60, refine_epochs=60, seed=42 + test_seed)
@@ -128,8 +129,8 @@ def test_umap_levels_are_nested_and_end_with_everything(n, sizes):
 def test_new_points_move_towards_their_neighbours_and_nothing_else_moves(test_seed):
     """As many new points as old: beside their old neighbours (the start) they miss the neighbourhoods they
     form among themselves, and UMAP's objective moves them there. The gain is one layout's outcome (numba's
-    fastmath code differs between CPUs): over manifolds 0-15, on AVX2 and with NUMBA_CPU_NAME=generic, the
-    new points kept 0.05-0.10 more of their 10 nearest neighbours than the start; asked here: 0.02. (With
+    fastmath code differs between CPUs): over manifolds 0-11, on AVX2 and with NUMBA_CPU_NAME=generic, the
+    new points kept 0.05-0.08 more of their 10 nearest neighbours than the start; asked here: 0.02. (With
     100 new points beside 2,900 old ones the gain was -0.005 to +0.03: too small to test on one layout.)"""
     Y = _manifold(2000, seed=5 + test_seed)
     p = scatter.LayoutParams(fit_sample=2000, umap_epochs=60, seed=42 + test_seed)

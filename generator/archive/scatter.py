@@ -22,7 +22,7 @@ from .. import registry
 from ..errors import MissingDependency
 from .geometry import normalise_positions, sample_rows
 
-LAYOUT_VERSION = 2  # 2: UMAP above fit_sample refined over all points instead of transform
+LAYOUT_VERSION = 3  # 2: UMAP above fit_sample refined over all points instead of transform; 3: UMAP starts from PCA
 
 
 SMALL = 10  # below this many images UMAP/t-SNE are meaningless: the first two PCA axes are used
@@ -77,8 +77,11 @@ def umap_layout(Y: np.ndarray, p: LayoutParams, wrap: Any = None) -> np.ndarray:
         raise MissingDependency("umap-learn", "pip install umap-learn") from None
     levels = umap_levels(n, p.fit_sample, p.seed)
     idx = levels[0]
+    # init="pca": umap-learn's spectral start places the kNN graph's components (when there are more than
+    # four) by a spectral embedding of a matrix that underflows to the identity, which gives another
+    # layout on every run whatever the seed
     model = umap.UMAP(n_components=2, n_neighbors=min(p.umap_neighbors, len(idx) - 1), min_dist=p.umap_min_dist,
-                      metric="euclidean", random_state=p.seed, n_epochs=p.umap_epochs)
+                      metric="euclidean", random_state=p.seed, n_epochs=p.umap_epochs, init="pca")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "n_jobs overridden by random_state", spectral-init fallbacks
         P = model.fit_transform(Y[idx]).astype(np.float32)
