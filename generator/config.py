@@ -130,44 +130,6 @@ class SubtitleSettings:
 
 
 @dataclass
-class NarrationSettings:
-    films: list[str] = setting([])  # slugs of the films the machine reads aloud; ["*"]: every film.
-    # A film's front matter `narration: true` / `false` wins over this list.
-    voice: str = "piper"  # "piper" (offline en_US voice "joe"), "piper:<path/to/voice.onnx>", "espeak-ng[:<voice>]"
-    max_rate: float = setting(1.35, between(1.0, 3.0))  # a sentence longer than its cue is spoken up to this much
-    # faster than the voice's own pace
-    extend: bool = True  # then it may run on into the silence before the next cue; then it is shortened
-    duck: float = setting(0.3, between(0, 1))  # the film's own sound at this volume (0-1) while the machine speaks
-    # (player and described MP4)
-    described: bool = True  # also make <slug>-described.mp4: the web rendition with the narration mixed in
-    bitrate: str = setting("64k", matches(r"\d{2,3}k", "64k"))  # AAC bit rate of the narration track (mono)
-
-    def problems(self, site_dir: Path | None = None) -> list[str]:
-        """The voice: known, and a Piper voice file found (a relative one in ``site_dir``; not looked for
-        without it) with its config beside it (missing, it is a mistake in site.toml, found before any work)."""
-        from . import registry
-
-        out: list[str] = []
-        if lookup("narration", "voice", self.voice, out) is None:
-            return out
-        name, argument = registry.split_spec(self.voice)
-        if name == "piper" and argument:
-            model = Path(argument).expanduser()
-            if not model.is_absolute():
-                if site_dir is None:
-                    return out
-                model = site_dir / model
-            if not model.is_file():
-                out.append(f"[narration] voice file not found: {model}")
-            elif model.suffix != ".onnx":
-                out.append(f"[narration] a Piper voice is a .onnx file, got {model.name}")
-            elif not Path(str(model) + ".json").is_file():
-                out.append(f"[narration] the voice {model.name} has no config {model.name}.json beside it "
-                           "(a Piper voice comes as a .onnx and a .onnx.json)")
-        return out
-
-
-@dataclass
 class MapSettings:
     embedder: str = "efficientnet"  # "efficientnet" (offline CNN), "hf:<model id or path>", "tf:<.keras or SavedModel>"
     layout: str = "umap"  # default layout shown first: "umap", "tsne", "grid" or "date"
