@@ -51,20 +51,8 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object], *, durable: b
     ``durable``: the data and the rename are on the disk when this returns (fsync of the file and its
     folder), for files a person would lose work with (the publish ledger, label decisions, a login token).
     ``private``: mode 0600 from the first byte (secrets)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = _temp_beside(path, private)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    if durable:
-        _sync_folder(path.parent)
+    with atomic_path(path, durable=durable, private=private) as tmp, open(tmp, "wb") as fh:
+        write(fh)
 
 
 @contextmanager
