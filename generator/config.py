@@ -169,6 +169,14 @@ class MapSettings:
         return out
 
 
+@dataclass
+class ArchiveSettings:
+    # pictures over this size are skipped with one warning. Scans of paintings, maps and herbarium sheets run to
+    # hundreds of megapixels; they are read shrunk on load (libvips), so the limit bounds time, not memory. A
+    # file whose header claims more (a decompression bomb: 10 kB declaring 100,000 x 100,000) is refused unread
+    max_megapixels: int = setting(2000, between(1, 100_000))
+
+
 UPLOAD_CHUNK_QUANTUM = 256 * 1024  # YouTube's resumable uploads take chunks in multiples of 256 KiB
 
 
@@ -190,6 +198,11 @@ class YouTubeSettings:
     max_retries: int = setting(8, at_least(0))
     api_root: str = ""  # override the API root (tests, proxies)
     timeout: float = setting(120.0, above(0, "seconds"))  # seconds to wait for each answer from YouTube before retrying
+    # which films YouTube is told are altered or synthetic (status.containsSyntheticMedia): re-enacted faces always,
+    # filmed footage never (machine subtitles alter no picture), and these films the machine made as set here
+    synthetic_dreams: bool = True  # dream films ([dreams] films)
+    synthetic_nextframe: bool = True  # films of build.py next-frame-film
+    synthetic_stories: bool = True  # story films: archive pictures and keyframes chosen and set in motion
 
 
 @dataclass
@@ -231,6 +244,7 @@ class Settings:
     captions: CaptionSettings = field(default_factory=CaptionSettings)
     subtitles: SubtitleSettings = field(default_factory=SubtitleSettings)
     map: MapSettings = field(default_factory=MapSettings)
+    archive: ArchiveSettings = field(default_factory=ArchiveSettings)
     youtube: YouTubeSettings = field(default_factory=YouTubeSettings)
     build: BuildSettings = field(default_factory=BuildSettings)
     features: dict[str, Any] = field(default_factory=dict)  # section name -> a feature's settings

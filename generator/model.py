@@ -103,6 +103,9 @@ class Cue:
         return " ".join(self.lines)
 
 
+MADE_BY = ("dream", "story", "nextframe", "reenact", "synthetic")  # Film.made_by of a film the machine made
+
+
 @dataclass
 class Film:
     slug: str
@@ -121,6 +124,10 @@ class Film:
     keyframes: list[Keyframe] = field(default_factory=list)
     captions: list[str] = field(default_factory=list)  # one per keyframe
     captioner: str = ""  # what wrote them ("describe", "archive"; a film's front matter may choose its own)
+    # what made the picture: "" filmed footage; "dream", "story", "nextframe", "reenact" (the stage or command
+    # of that name); "synthetic" made by a machine in a way not known here (front matter `synthetic:` alone).
+    # YouTube is told which films are altered or synthetic from it (generator.publish.disclosure)
+    made_by: str = ""
     cues: list[Cue] = field(default_factory=list)
     vtt: str = ""
     srt: str = ""
@@ -227,6 +234,10 @@ class SiteModel:
     search_terms: dict[str, list[str]] = field(default_factory=dict)  # archive id -> words added to its record
     item_facts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # archive id -> (label, text)
     page_makers: list[Callable[[SiteRenderer], None]] = field(default_factory=list)  # the features' pages
+    links: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # page key -> (text, href below the root)
+    # archive id -> below the root, a JPEG of the picture of at most 512 px (the map's): what pages show of a
+    # picture instead of an original that may be a gigapixel TIFF
+    item_images: dict[str, str] = field(default_factory=dict)
 
     def sections_of(self, index: str) -> list[SectionEntry]:
         return [s for s in self.sections if s.index == index]
@@ -240,6 +251,8 @@ class SiteModel:
             self.search_terms.setdefault(item_id, []).extend(words)
         for item_id, facts in given.item_facts.items():
             self.item_facts.setdefault(item_id, []).extend(facts)
+        for page, links in given.links.items():
+            self.links.setdefault(page, []).extend(links)
         if given.header_search:
             self.search_url = given.header_search
         if given.pages is not None:

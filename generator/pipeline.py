@@ -97,7 +97,8 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
             archive = site_map.archive if site_map else []  # the map stage read every image: keep the readable
         site = SiteModel(settings=settings, content_dir=content_dir, films=films, pages=content.pages,
                          archive=archive, archive_columns=content.archive_columns,
-                         map_url=MAP_URL if site_map is not None else "")
+                         map_url=MAP_URL if site_map is not None else "",
+                         item_images=site_map.item_images() if site_map is not None else {})
         for f in features:
             given = f.contribute(ctx, Core(site, site_map, content))
             if given is not None:
@@ -119,6 +120,9 @@ def build(content_dir: Path, out_dir: Path, settings: Settings, reporter: Report
             ctx.cache.flush()
         finally:
             ctx.close()  # a local Ray cluster the build started stops here
+            from .archive.vips_worker import shutdown
+
+            shutdown()  # libvips' worker, if a large picture started one
     stats = BuildStats(
         films=len(site.films), keyframes=sum(len(f.keyframes) for f in site.films),
         captions_computed=ctx.cache.misses.get(captions.NAMESPACE, 0), cues=sum(len(f.cues) for f in site.films),

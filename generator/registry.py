@@ -32,6 +32,9 @@ class Entry:
     name: str
     target: str  # "package.module:attribute", imported on first use
     summary: str = ""
+    # what this part did, as a visitor is told (no names of settings or programs): "written by a neural
+    # network, one for each keyframe" (a captioner), "a segmentation network (IS-Net)" (a cutter)
+    words: str = ""
     requires: tuple[str, ...] = ()  # top-level modules that must be importable
     programs: tuple[str, ...] = ()  # executables that must be on PATH
     install: str = ""  # how to get them
@@ -136,6 +139,17 @@ def resolve(kind: str, spec: str) -> Entry:
     return entry
 
 
+def plain_words(kind: str, spec: str, default: str) -> str:
+    """What the part ``spec`` names did, in a visitor's words (its entry's ``words``), else ``default``:
+    a page never shows a spec, and an entry without words (a test's, a new backend's) still reads well."""
+    key = (kind, split_spec(spec)[0])
+    entry = _ENTRIES.get(key)
+    if entry is None:
+        _with_features()
+        entry = _ENTRIES.get(key)
+    return entry.words if entry is not None and entry.words else default
+
+
 def create(kind: str, spec: str, *args: Any, **kwargs: Any) -> Any:
     """Instantiate the class a spec names, passing ``(spec, *args)``."""
     return resolve(kind, spec).load()(spec, *args, **kwargs)
@@ -151,19 +165,25 @@ _TF_INSTALL = "pip install -e .[tf]"
 
 register("captioner", "describe", "generator.captions.describe:DescribeCaptioner", requires=_CNN,
          install=_CNN_INSTALL, identity="generator.captions.identity:describe_identity",
+         words="written by a neural network, one for each keyframe: what an image classifier (EfficientNet-Lite0) "
+               "recognised in it, said in a plain sentence",
          summary="offline: EfficientNet-Lite0's ImageNet classes and scene attributes as a plain sentence")
 register("captioner", "hf", "generator.captions.hf:HFCaptioner", requires=_HF, install=_HF_INSTALL,
-         argument="model id or path",
+         argument="model id or path", words="written by an image-captioning neural network, one for each keyframe",
          summary="a transformers image-to-text model (BLIP, GIT, any VisionEncoderDecoder)")
 register("captioner", "archive", "generator.captions.archive:ArchiveCaptioner", requires=_CNN, install=_CNN_INSTALL,
          check="generator.captions.archive_check:check_archive",
+         words="chosen by a neural network, one for each keyframe, from what the curators wrote about the archive "
+               "pictures most like it",
          summary="offline: the curators' descriptions of the nearest archive images, chosen by consensus "
                  "([captions] archive_column)")
 register("captioner", "trained", "generator.captions.trained:TrainedCaptioner", requires=_CNN,
          install=_CNN_INSTALL, argument="folder made by build.py train-captioner",
+         words="written by a neural network taught from this site's own captions, one for each keyframe",
          summary="a captioner of your own: EfficientNet-Lite0 features and a decoder trained on your captions")
 register("captioner", "tf", "generator.captions.tf_saved:TFCaptioner", requires=_TF, install=_TF_INSTALL,
          argument="SavedModel folder", identity="generator.captions.tf_saved:tf_identity",
+         words="written by an image-captioning neural network, one for each keyframe",
          summary="a TensorFlow SavedModel (im2txt lineage): image bytes or pixels in, a caption or token ids out")
 register("embedder", "efficientnet", "generator.archive.embed:EfficientNetEmbedder", requires=_CNN,
          install=_CNN_INSTALL, summary="offline: EfficientNet-Lite0's 1280-d features and ImageNet labels")

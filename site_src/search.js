@@ -35,21 +35,60 @@ function say(text) {
   status.textContent = text;
 }
 
-/* Pagefind's excerpt is HTML with <mark> around the words found; only the text and those marks are kept
-   (the parsed document is inert: nothing in it runs). */
-function excerpt(html) {
-  const out = el("span", "search-hit-excerpt");
+const EXCERPT_WORDS = 26; // words an excerpt shows
+const REACH = 8; // how many words an excerpt's edge may move to meet the start or the end of a sentence
+const SENTENCE_END = /[.!?…]["”’»)\]]*$/u; // a word that ends a sentence (a colon only ends a clause)
+const WORD_CORE = /^([^\p{L}\p{N}]*)(.*?)([^\p{L}\p{N}]*)$/su; // punctuation before, the word, punctuation after
+
+/* Pagefind's own excerpt is HTML with <mark> around the words found; only the text and those marks are kept
+   (the parsed document is inert: nothing in it runs). Used where the text is not split by spaces. */
+function markedHtml(html, out) {
   const doc = new DOMParser().parseFromString(`<body>${html}</body>`, "text/html");
-  const walk = (node, into) => {
+  const walk = (node) => {
     for (const child of node.childNodes) {
-      if (child.nodeType === Node.TEXT_NODE) into.append(child.textContent);
+      if (child.nodeType === Node.TEXT_NODE) out.append(child.textContent);
       else if (child.nodeType === Node.ELEMENT_NODE) {
-        if (child.tagName === "MARK") into.append(el("mark", "", child.textContent));
-        else walk(child, into);
+        if (child.tagName === "MARK") out.append(el("mark", "", child.textContent));
+        else walk(child);
       }
     }
   };
-  walk(doc.body, out);
+  walk(doc.body);
+  return out;
+}
+
+/* The excerpt of a hit, made here from its whole text (Pagefind's `content`) and the places of the words
+   found (`locations`: indices of its words as Pagefind splits them, at white space): whole words only,
+   moved to the start and the end of a sentence where one is near, "…" where a sentence is cut, the words
+   found marked without the punctuation stuck to them. Pagefind's own cuts a fixed count of words
+   wherever it falls. */
+function excerpt(data) {
+  const out = el("span", "search-hit-excerpt");
+  const content = data.content || "";
+  if (content.includes("\u200B")) return markedHtml(data.excerpt || "", out); // scripts written without spaces
+  const words = content.split(/[\r\n\s]+/g);
+  const found = new Set((data.locations || []).filter((i) => i >= 0 && i < words.length));
+  const first = found.size ? Math.min(...found) : 0;
+  const opens = (i) => i === 0 || SENTENCE_END.test(words[i - 1]);
+  let start = Math.max(0, Math.min(first - Math.floor(EXCERPT_WORDS / 3), words.length - EXCERPT_WORDS));
+  const back = Array.from({ length: Math.min(REACH, start) + 1 }, (_, k) => start - k).find(opens);
+  const ahead = Array.from({ length: Math.max(0, Math.min(REACH, first - start)) }, (_, k) => start + k + 1).find(opens);
+  start = back ?? ahead ?? start;
+  let end = Math.min(words.length, start + EXCERPT_WORDS);
+  const closes = (i) => i === words.length || SENTENCE_END.test(words[i - 1]);
+  const later = Array.from({ length: Math.min(REACH, words.length - end) + 1 }, (_, k) => end + k).find(closes);
+  const sooner = Array.from({ length: Math.max(0, Math.min(REACH, end - first - 1)) }, (_, k) => end - k - 1).find(closes);
+  end = later ?? sooner ?? end;
+  if (!opens(start)) out.append("…");
+  for (let i = start; i < end; i++) {
+    if (!words[i]) continue;
+    if (out.lastChild) out.append(" ");
+    if (found.has(i)) {
+      const [, before, word, after] = words[i].match(WORD_CORE);
+      out.append(before, el("mark", "", word || words[i]), after);
+    } else out.append(words[i]);
+  }
+  if (!closes(end)) out.append(" …");
   return out;
 }
 
@@ -127,8 +166,9 @@ function hitNode(data) {
   const line = el("span", "search-hit-kicker");
   line.append(el("span", "search-hit-kind", meta.type || label(kind)));
   if (meta.time) line.append(el("span", "search-hit-time", ` at ${meta.time}`));
+  if (meta.duration) line.append(el("span", "search-hit-time", ` · ${meta.duration}`));
   text.append(line, el("span", "search-hit-title", meta.title || data.url));
-  text.append(excerpt(data.excerpt || ""));
+  text.append(excerpt(data));
   a.append(text);
   li.append(a);
   return li;

@@ -451,11 +451,22 @@ class FakeYouTube:
         if not snippet.get("categoryId"):
             raise ApiError(400, "invalidCategoryId")
 
+    @staticmethod
+    def _validate_status(status: dict[str, Any]) -> None:
+        if status.get("privacyStatus", "public") not in ("private", "unlisted", "public"):
+            raise ApiError(400, "invalidVideoMetadata", "The request metadata specifies an invalid privacy status.")
+        for key in ("containsSyntheticMedia", "embeddable", "publicStatsViewable", "selfDeclaredMadeForKids"):
+            if key in status and not isinstance(status[key], bool):
+                raise ApiError(400, "invalidVideoMetadata", f"status.{key} must be a boolean.")
+        if status.get("publishAt") and status.get("privacyStatus") != "private":
+            raise ApiError(400, "invalidPublishAt", "publishAt can only be set for a private video.")
+
     def _videos_insert(self, h: _Handler, q: dict[str, str], body: bytes) -> tuple[int, Any, dict[str, str]]:
         if q.get("uploadType") != "resumable":
             raise ApiError(400, "badRequest", "this fake takes video uploads only as resumable uploads")
         meta = _json(body)
         self._validate_snippet(meta.get("snippet", {}))
+        self._validate_status(meta.get("status", {}))
         total = h.headers.get("X-Upload-Content-Length")
         sid = self._new_id("sess")
         self.sessions[sid] = Session(sid, q.get("part", ""), meta, int(total) if total else None,
@@ -514,6 +525,8 @@ class FakeYouTube:
             raise ApiError(404, "videoNotFound", "The video that you are trying to update cannot be found.")
         parts = [p for p in q.get("part", "").split(",") if p]
         video = self.videos[vid]
+        if "status" in parts and "status" in data:  # refused whole, before anything changes
+            self._validate_status(data["status"])
         for part in parts:
             if part not in data:
                 continue
@@ -521,7 +534,7 @@ class FakeYouTube:
                 self._validate_snippet(data["snippet"])
                 keep = {k: video["snippet"][k] for k in ("publishedAt", "channelId")}
                 video["snippet"] = {**data["snippet"], **keep}
-            elif part == "status":
+            elif part == "status":  # as YouTube: the whole status is replaced, what is left out is reset
                 video["status"] = {**data["status"], "uploadStatus": video["status"]["uploadStatus"]}
         return 200, video, {}
 

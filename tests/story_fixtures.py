@@ -83,3 +83,43 @@ def make_site(root: Path, described: bool = True, site_toml: str = SITE_TOML) ->
     (content / "site.toml").write_text(site_toml, encoding="utf-8")
     write_story(content)
     return content
+
+
+# An archive catalogued by numbers: the demo's photographs, each titled only "Plate N" (numbered in an order
+# that is not the files'), and a story naming, sentence by sentence, a thing the CNN sees in one of them
+# (its classes for these photographs, with their probabilities, in the comments: each the only picture of
+# the archive with that class). The other photographs (gravel, grass, bricks, coins, cells, galaxies, a
+# retina, a horse, an astronaut) stay as distractors.
+CATALOGUE_STORY = (
+    ("An old reflex camera on a tripod.", "camera.jpg"),  # tripod 0.95
+    ("A wall clock hangs on a grey wall.", "clock.jpg"),  # spotlight 0.23, soap bubble 0.17, wall clock 0.15
+    ("Someone has left a cup of espresso to cool.", "coffee.jpg"),  # cup of espresso 0.92
+    ("A moped is parked in the workshop.", "motorcycle.jpg"),  # moped 0.69, motor scooter 0.14
+    ("A cat looks up at us.", "chelsea.jpg"),  # cat 0.39, tabby cat 0.33
+    ("A palace with a bell tower above the lake.", "china.jpg"),  # bell tower 0.36, palace 0.32
+    ("A daisy in full bloom.", "flower.jpg"),  # daisy 0.20
+    ("A missile stands on its launch pad.", "rocket.jpg"),  # missile 0.19, drilling rig 0.16
+)
+
+
+def make_catalogue_site(root: Path, photographs: Path) -> Path:
+    """A site whose archive is ``photographs`` (the demo's) titled "Plate 1" .. "Plate N", and whose story
+    is :data:`CATALOGUE_STORY`."""
+    content = root / "content"
+    archive = content / "archive"
+    archive.mkdir(parents=True)
+    files = sorted(p for p in photographs.iterdir() if p.suffix == ".jpg")
+    files = files[1::2] + files[::2]  # plate numbers in another order than the files'
+    rows = []
+    for n, path in enumerate(files, 1):
+        (archive / path.name).write_bytes(path.read_bytes())
+        rows.append([path.name, f"Plate {n}", ""])
+    with open(archive / "metadata.csv", "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(["file", "title", "description"])
+        writer.writerows(rows)
+    # what this test does not look at is left out: the story read aloud, the faces of the archive
+    (content / "site.toml").write_text(SITE_TOML + "\n[narration]\nfilms = []\n\n[portraits]\nenabled = false\n",
+                                       encoding="utf-8")
+    write_story(content, sentences=tuple(s for s, _ in CATALOGUE_STORY))
+    return content

@@ -50,7 +50,7 @@ def test_photographs_are_described_in_ordinary_words(demo_build):
     assert "tabby, tabby cat" not in vtt and "_" not in vtt
 
 
-def test_photographs_are_narrated(demo_build):
+def test_every_demo_film_is_narrated(demo_build):
     d = demo_build["site"] / "films" / "photographs"
     assert (d / "photographs-narration.m4a").stat().st_size > 10_000
     assert (d / "photographs-described.mp4").is_file()
@@ -58,7 +58,8 @@ def test_photographs_are_narrated(demo_build):
     assert parsed["errors"] == [] and len(parsed["cues"]) >= 3
     html = (d / "index.html").read_text()
     assert 'kind="descriptions"' in html and "Hear the machine" in html
-    assert not (demo_build["site"] / "films" / "clouds" / "clouds-narration.m4a").exists()
+    for film in (demo_build["site"] / "films").glob("*/index.html"):  # described by default (WCAG 1.2.5)
+        assert 'kind="descriptions"' in film.read_text(), film.parent.name
 
 
 def test_clouds_are_described_as_sky(demo_build):
@@ -105,7 +106,7 @@ def test_noop_build_never_loads_a_model(demo_copy):
             "rc = main(['--content', sys.argv[1], '--out', sys.argv[2], '-q']);"
             "print(rc, 'torch' in sys.modules, 'umap' in sys.modules, 'openTSNE' in sys.modules,"
             " 'piper' in sys.modules or 'onnxruntime' in sys.modules, 'cv2' in sys.modules or 'dlib' in sys.modules,"
-            " 'pagefind' in sys.modules or 'sentence_transformers' in sys.modules)")
+            " 'pagefind' in sys.modules or 'sentence_transformers' in sys.modules or 'pyvips' in sys.modules)")
     proc = subprocess.run([sys.executable, "-c", code, str(demo_copy / "content"), str(demo_copy / "_site")],
                           cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.stdout.split() == ["0", "False", "False", "False", "False", "False", "False"], proc.stderr
@@ -167,3 +168,23 @@ def test_the_demo_has_a_taught_label(demo_build):
     assert "Decided by the curator" in page and "Machine's confidence" in page
     assert ">Labels</a>" in (site / "index.html").read_text("utf-8")
     assert list((site / "map" / "data" / "archive" / "taught").glob("calm-*.bin"))
+
+
+def test_demo_archive_and_films_have_valid_iiif_manifests_linked_from_their_pages(demo_build):
+    import json
+
+    from tools.iiif_check import problems
+
+    site = demo_build["site"]
+    archive = json.loads((site / "iiif" / "manifest.json").read_text("utf-8"))
+    assert problems(archive) == [] and len(archive["items"]) >= 30
+    assert 'href="../iiif/manifest.json"' in (site / "archive" / "index.html").read_text("utf-8")
+    films = sorted((site / "films").glob("*/index.html"))
+    assert films
+    for page in films:
+        slug = page.parent.name
+        manifest = json.loads((site / "iiif" / "films" / f"{slug}.json").read_text("utf-8"))
+        assert problems(manifest) == [], slug
+        canvas = manifest["items"][0]
+        assert canvas["duration"] > 0 and canvas["items"][0]["items"][0]["body"]["type"] == "Video"
+        assert f'href="../../iiif/films/{slug}.json"' in page.read_text("utf-8")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from generator.archive.images import MAX_PIXELS, make_thumb, open_rgb
+from generator.archive.images import PIL_PIXELS, make_thumb, open_rgb
 from generator.cache import Cache
 from generator.errors import MediaError
 
@@ -60,14 +60,14 @@ def files(tmp_path: Path) -> dict[str, Path]:
     ("zero.jpg", "empty file"),
     ("text.jpg", "not an image"),
     ("truncated.jpg", "cannot decode"),
-    ("bomb.png", "MP limit"),
+    ("bomb.png", "max_megapixels = 64"),
 ])
 def test_unreadable_images_raise_one_clear_media_error(files, name, reason):
     with pytest.raises(MediaError) as info:
-        open_rgb(files[name])
+        open_rgb(files[name], max_pixels=64_000_000)
     assert reason in info.value.message
-    assert name in info.value.oneline()
-    assert 9000 * 9000 > MAX_PIXELS
+    assert name in info.value.oneline() and "\n" not in info.value.oneline()
+    assert 9000 * 9000 > PIL_PIXELS
 
 
 @pytest.mark.parametrize("name, note", [
@@ -99,3 +99,36 @@ def test_thumbs_are_cached_and_failures_remembered(files, tmp_path):
     hits = cache.hits["map-thumb"]
     assert make_thumb(files["good.jpg"], cache).ok and not make_thumb(files["truncated.jpg"], cache).ok
     assert cache.hits["map-thumb"] == hits + 2
+
+
+def test_a_picture_over_pillows_limit_is_read_shrunk_on_load(files):
+    """81 MP (the bomb above, a real size under the default limit): libvips reads it shrunk on load."""
+    im, info = open_rgb(files["bomb.png"])
+    assert im.mode == "RGB" and max(im.size) <= 512
+    assert (info["width"], info["height"], info["format"]) == (9000, 9000, "PNG")
+    assert any("read shrunk on load" in n for n in info["notes"])
+
+
+def test_large_pictures_with_alpha_and_16_bit_samples_become_rgb_with_notes(tmp_path):
+    pyvips = pytest.importorskip("pyvips")
+    side = 8200  # 67 MP: over PIL_PIXELS
+    ramp = pyvips.Image.xyz(side, side)[0].cast("ushort") * 8  # 16-bit grey, 0 .. 65,592
+    alpha = (pyvips.Image.black(side, side) + 65535).cast("ushort")
+    path = tmp_path / "deep-alpha.png"
+    ramp.bandjoin(alpha).copy(interpretation="grey16").pngsave(str(path), compression=1)
+    im, info = open_rgb(path, target=256)
+    assert im.mode == "RGB" and max(im.size) == 256
+    px = np.asarray(im)
+    assert px[:, 0].mean() < 10 and px[:, -1].mean() > 245  # the ramp survives the 16 -> 8 bit step
+    notes = " ".join(info["notes"])
+    assert "16-bit" in notes and "transparency" in notes
+
+
+def test_the_limit_is_a_setting_and_a_refusal_is_not_cached_past_a_change(files, tmp_path):
+    cache = Cache(tmp_path / "cache")
+    refused = make_thumb(files["bomb.png"], cache, max_pixels=50_000_000)
+    assert not refused.ok and "max_megapixels = 50" in refused.error
+    assert "max_megapixels = 40" in make_thumb(files["bomb.png"], cache, max_pixels=40_000_000).error
+    admitted = make_thumb(files["bomb.png"], cache, max_pixels=100_000_000)
+    assert admitted.ok and (admitted.width, admitted.height) == (9000, 9000)
+    assert not make_thumb(files["bomb.png"], cache, max_pixels=50_000_000).ok  # lowered again: refused unread

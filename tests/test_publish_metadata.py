@@ -62,7 +62,8 @@ def test_description_fits_5000_bytes_without_angle_brackets():
                  essay_text=("Ünïcödé sentence number one. " * 30 + "\n\n") * 20)
     desc = youtube_description(film, s)
     assert len(desc.encode("utf-8")) <= MAX_DESCRIPTION_BYTES and "<" not in desc and ">" not in desc
-    assert desc.startswith("Summary: 3 ‹ 4 › 2. Tags go.") and desc.endswith("…")
+    assert desc.startswith("Summary: 3 ‹ 4 › 2. Tags go.") and "one.…\n\n" in desc  # the essay is shortened
+    assert desc.endswith("\n\nWith its transcript: https://films.example.org/films/f/")  # the address kept
     short = youtube_description(_film(summary="S", essay_text="E"), s)
     assert short == "S\n\nE\n\nWith its transcript: https://films.example.org/films/f/"
     assert truncate_bytes("é" * 10, 7) == "éé…"  # never splits a character

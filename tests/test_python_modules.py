@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "generator"
 FEATURES = ("narration", "labels", "portraits", "collage", "stories", "dreams", "nextframe", "search")
 HEAVY = ("torch", "tensorflow", "onnxruntime", "ray", "dlib", "sentence_transformers", "umap", "cv2", "pagefind",
-         "transformers", "openTSNE", "faiss", "sklearn", "piper", "skimage")
+         "transformers", "openTSNE", "faiss", "sklearn", "piper", "skimage", "pyvips")
 MAX_LINES = 420
 
 

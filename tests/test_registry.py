@@ -46,7 +46,7 @@ def test_list_shows_stages_and_every_kind(capsys):
     out = capsys.readouterr().out
     stages = [line.split()[0] for line in out.split("\n\n")[0].splitlines()[1:]]
     assert stages == ["read", "dream-films", "media", "renditions", "captions", "stories", "subtitles", "narration",
-                      "map", "labels", "faces", "collages", "dreams", "render", "search", "write"]
+                      "map", "labels", "faces", "collages", "dreams", "iiif", "render", "search", "write"]
     assert "captions v1" in out and "map-layout v" in out and "[map]" in out
     assert "[narration]" in out and "narration-speech v1" in out
     assert "piper[:<path to a .onnx voice>]" in out and "espeak-ng[:<espeak-ng voice>]" in out

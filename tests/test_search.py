@@ -4,6 +4,7 @@ index again nor import pagefind; one changed caption indexes again)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -62,6 +63,30 @@ def test_pages_and_essays_are_html_records_read_only_when_indexed(tmp_path, monk
     essay = next(r for r in records if r.url == "films/test-card/")
     assert essay.kind == "page" and essay.meta["type"] == "Film"
     assert "Curator" in essay.body() and "Patterns, watched." in essay.body()
+
+
+def test_a_film_is_found_with_its_poster_and_its_length_as_its_card_shows_them(tmp_path):
+    site = make_site(tmp_path)
+    film = site.films[0]
+    assert film.info is not None
+    film.info = dataclasses.replace(film.info, duration=25.6)
+    record = next(r for r in site_records(site, None, None) if r.url == "films/test-card/")
+    html = render_site(site).files["index.html"].decode()
+    assert record.meta["image"] == "films/test-card/poster.jpg" and 'src="films/test-card/poster.jpg"' in html
+    assert record.meta["duration"] == "0:25" and '<time datetime="PT25S">0:25</time>' in html
+    film.keyframes, film.info = [], None  # nothing to show: no picture, the length the cues give
+    record = next(r for r in site_records(site, None, None) if r.url == "films/test-card/")
+    assert "image" not in record.meta and record.meta["duration"] == "0:10"
+
+
+def test_archive_fields_are_sentences_so_that_excerpts_read_as_sentences(tmp_path):
+    site = make_site(tmp_path, map_url="map/")
+    layer = SimpleNamespace(records=[{"id": "a.jpg", "t": "A", "m": [["creator", "NASA"], ["medium", "photograph"],
+                                                                  ["description", "A rocket at dusk"]],
+                                      "img": "", "l": [], "c": 0}])
+    site_map = SimpleNamespace(layers={"archive": layer}, manifest={"clusters": []})
+    record, = archive_records(site, site_map)  # type: ignore[arg-type]
+    assert record.text == "A rocket at dusk. Creator: NASA. Medium: photograph."
 
 
 def test_archive_items_open_the_map_at_the_item(tmp_path):

@@ -178,3 +178,8 @@ class MapResult:
     layouts: list[str] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)  # archive id -> image key (its embedding's key)
     thumbs: dict[str, Path] = field(default_factory=dict)  # archive id -> the large cached thumbnail
+
+    def item_images(self) -> dict[str, str]:
+        """Archive id -> below the site root, the map's JPEG of it (at most 512 px; see MAP_URL)."""
+        layer = self.layers.get("archive")
+        return {str(r["id"]): "map/" + str(r["img"]) for r in layer.records} if layer is not None else {}

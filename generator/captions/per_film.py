@@ -44,6 +44,25 @@ def film_caption_settings(film: Film, base: CaptionSettings) -> CaptionSettings:
     return settings
 
 
+# a reading other than the literal one, as a visitor is told about it (the captioners' own words are in
+# the registry: generator.registry.plain_words)
+READING_WORDS = {
+    "pareidolia": "written by a neural network, one for each keyframe: what an image classifier (EfficientNet-Lite0) "
+                  "sees in the shapes, as people see figures in clouds",
+}
+
+
+def captioner_words(label: str) -> str:
+    """What wrote a film's captions, in a visitor's words, from the label :func:`captioner_label` gave it."""
+    from ..registry import plain_words
+
+    spec, _, rest = label.partition(", ")
+    reading = rest.removesuffix(" reading")
+    if reading in READING_WORDS:
+        return READING_WORDS[reading]
+    return plain_words("captioner", spec, "written by a machine, one for each keyframe")
+
+
 def captioner_label(settings: CaptionSettings) -> str:
     """How pages and subtitle files name what wrote a film's captions ("describe, pareidolia reading")."""
     label = settings.captioner

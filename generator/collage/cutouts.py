@@ -55,15 +55,15 @@ class Cutout:
 def load_rgb(path: Path, side: int = WORK_SIDE) -> np.ndarray:
     """The picture as RGB uint8, upright (EXIF), its longer side at most ``side``."""
     import numpy as np
-    from PIL import Image, ImageOps
+    from PIL import Image
 
-    with Image.open(path) as src:
-        src.draft("RGB", (side, side))  # JPEG: decode at a reduced scale when much larger
-        im = ImageOps.exif_transpose(src).convert("RGB")
-        if max(im.size) > side:
-            f = side / max(im.size)
-            im = im.resize((max(1, round(im.width * f)), max(1, round(im.height * f))), Image.Resampling.LANCZOS)
-        return np.asarray(im)
+    from ..archive.images import open_rgb
+
+    im, _ = open_rgb(path, side)  # a JPEG decoded at a reduced scale, a museum scan shrunk on load
+    if max(im.size) > side:
+        f = side / max(im.size)
+        im = im.resize((max(1, round(im.width * f)), max(1, round(im.height * f))), Image.Resampling.LANCZOS)
+    return np.asarray(im)
 
 
 def rgba_cutout(rgb: np.ndarray, alpha: np.ndarray) -> tuple[np.ndarray, float]:

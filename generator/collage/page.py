@@ -38,6 +38,13 @@ class CollageView:
     sources: tuple[SourceView, ...]
 
 
+def cut_by_words(series: Series) -> str:
+    """What cut the figures out, as a visitor is told ("a segmentation network (IS-Net) that ...")."""
+    from ..registry import plain_words
+
+    return plain_words("cutter", series.cut_by, "a machine")
+
+
 def section(series: Series) -> SectionEntry | None:
     """The collages' entry in the dreams index (None when none is kept)."""
     kept = series.published()
@@ -45,8 +52,8 @@ def section(series: Series) -> SectionEntry | None:
         return None
     return SectionEntry(
         "dreams", "Collages", COLLAGES_URL, f"{COLLAGES_URL}{kept[0].id}.thumb.jpg",
-        f"{len(kept)} collage{'s' if len(kept) != 1 else ''} in homage to Max Ernst: figures the machine "
-        f"cut out of the archive ({series.cutter}), repeated, scaled and turned on grounds from it.")
+        f"{len(kept)} collage{'s' if len(kept) != 1 else ''} in homage to Max Ernst: figures cut out of the "
+        f"archive by {cut_by_words(series)}, repeated, scaled and turned on grounds from it.")
 
 
 def render_collages(series: Series, renderer: SiteRenderer, tree: OutputTree) -> None:
@@ -69,6 +76,6 @@ def render_collages(series: Series, renderer: SiteRenderer, tree: OutputTree) ->
                                  tuple(sources)))
     s = site.settings.of(CollageSettings)
     renderer.page("collages.html", COLLAGES_URL + "index.html", "dreams", dict(
-        collages=views, page_title="Collages", wide=True, reviewed=series.reviewed, cutter=series.cutter,
+        collages=views, page_title="Collages", wide=True, reviewed=series.reviewed, cut_by=cut_by_words(series),
         made=len(series.compositions), seed=s.seed,
         description=f"{len(views)} collages made by the machine from the archive's pictures."))

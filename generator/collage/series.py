@@ -41,9 +41,10 @@ class Composition:
 @dataclass
 class Series:
     compositions: list[Composition]
-    cutter: str  # what cut the figures out, in words
+    cutter: str  # what cut the figures out, in words for the build log ("isnet (auto)")
     decisions: dict[str, str] = field(default_factory=dict)  # composition id -> yes / no
     reviewed: bool = False  # a decisions file exists
+    cut_by: str = ""  # the registry name of the cutter that did (what `auto` chose): the page's words come from it
 
     def published(self) -> list[Composition]:
         """Before any review (no decisions file) every composition; after it, only the kept ones."""
@@ -113,4 +114,4 @@ def make_series(content_dir: Path, archive: list[ArchiveItem], settings: Collage
         image, thumb = render_cached(pl, settings.size, ns)
         made.append(Composition(pl, image, thumb))
     decisions, reviewed = read_decisions(content_dir)
-    return Series(made, describe(settings.cutter, cutter), decisions, reviewed)
+    return Series(made, describe(settings.cutter, cutter), decisions, reviewed, cutter.name)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -207,8 +208,9 @@ def fit_size(size: tuple[int, int], long_side: int) -> tuple[int, int]:
 
 def load_rgb(path: Any, long_side: int) -> np.ndarray:
     """An image file as HxWx3 uint8, its long side ``long_side`` (orientation from EXIF applied)."""
-    from PIL import Image, ImageOps
+    from PIL import Image
 
-    with Image.open(path) as opened:
-        im = ImageOps.exif_transpose(opened).convert("RGB")
-        return np.asarray(im.resize(fit_size(im.size, long_side), Image.Resampling.LANCZOS), dtype=np.uint8)
+    from ..archive.images import open_rgb
+
+    im, _ = open_rgb(Path(path), long_side)  # upright RGB; a museum scan shrunk on load
+    return np.asarray(im.resize(fit_size(im.size, long_side), Image.Resampling.LANCZOS), dtype=np.uint8)

@@ -119,4 +119,4 @@ def dream_film(film: Film, slug: str, video: Any, name: str, job: Any) -> Film:
         meta["captions"] = film.meta["captions"]
     return Film(slug=slug, title=f"{film.title}, dreamt", source=film.source, video=video, date=film.date,
                 summary=f"The machine's dream of “{film.title}”.", essay_text=how, tags=[*film.tags, "dream"],
-                meta=meta)
+                meta=meta, made_by="dream")

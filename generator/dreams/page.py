@@ -6,9 +6,10 @@ atlas (``dreams/atlas/``)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..site.views import url_path
+from .words import dream_sentence, how_made
 
 if TYPE_CHECKING:
     from ..dreams.stage import Dreams
@@ -37,16 +38,16 @@ def render_dreams(renderer: SiteRenderer, result: Dreams | None, entries: list[S
     tree = renderer.out
     map_url = renderer.map_url
     stills = result.stills if result is not None else []
+    renderer.pictures.prepare(p for s in stills for p in (s.before, s.dream))
     for still in stills:
         prefix = f"{DREAMS_URL}{still.slug}/"
         tree.add_file(prefix + "dream.jpg", still.dream)
         tree.add_file(prefix + "before.jpg", still.before)
-        params: list[tuple[str, Any]] = [(k, (", ".join(map(str, v)) or "all") if k == "channels" else v)
-                                         for k, v in still.params.items()]
         renderer.page("dream.html", prefix + "index.html", "dreams", dict(
             page_title=f"{still.title}, dreamt", description=f"The machine's dream of {still.title}.", still=still,
-            params=params, machine=MACHINE, wide=True, body_class="dark dream-page",
-            source_href="../../archive/files/" + url_path(still.item_id),
+            how=how_made(still.params), sentence=dream_sentence(still.params), machine=MACHINE, wide=True,
+            body_class="dark dream-page", before_pic=renderer.pictures.of(still.before),
+            dream_pic=renderer.pictures.of(still.dream), source_href="../../archive/files/" + url_path(still.item_id),
             map_href=f"../../{map_url}#item={url_path(still.item_id)}" if map_url else ""))
     atlas = result.atlas if result is not None else None
     if atlas is not None:
@@ -60,4 +61,5 @@ def render_dreams(renderer: SiteRenderer, result: Dreams | None, entries: list[S
             layer=atlas.layer, size=atlas.size, steps=atlas.steps, seed=atlas.seed, tiles=tiles))
     renderer.page("dreams.html", DREAMS_URL + "index.html", "dreams", dict(
         page_title="Dreams", description="What the machine dreams: images and films it made.", wide=True,
-        body_class="dark dream-page", sections=_sections(entries), stills=stills, machine=MACHINE))
+        body_class="dark dream-page", sections=_sections(entries), stills=stills, machine=MACHINE,
+        sentences={s.slug: dream_sentence(s.params) for s in stills}))

@@ -30,6 +30,7 @@ FEATURES: tuple[str, ...] = (
     "generator.collage.feature:CollagesFeature",
     "generator.dreams.feature:DreamsFeature",
     "generator.nextframe.feature:NextFrameFeature",
+    "generator.iiif.feature:IIIFFeature",
     "generator.search.feature:SearchFeature",
 )
 

@@ -57,6 +57,8 @@ class Contribution:
     search_records: list[SearchRecord] = field(default_factory=list)  # indexed with the site's own
     search_terms: dict[str, list[str]] = field(default_factory=dict)  # archive id -> words its record carries
     item_facts: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # archive id -> (label, text)
+    # a core page's key ("archive", "map", "film:<slug>") -> (text, href below the root) shown on that page
+    links: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     header_search: str = ""  # below the root: the search page the header's box sends to ("" for none)
     pages: Callable[[SiteRenderer], None] | None = None  # renders this feature's pages (after the others')
     summary: list[str] = field(default_factory=list)  # lines for the build summary

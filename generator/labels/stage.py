@@ -134,7 +134,8 @@ def _decisions(ctx: StageContext, src: LabelSource, row_of: dict[str, int],
     if src.examples:
         from ..archive.images import make_thumbs
 
-        thumbs = make_thumbs([p for p, _ in src.examples], ctx.cache, ctx.reporter, desc=f"label {src.name}")
+        thumbs = make_thumbs([p for p, _ in src.examples], ctx.cache, ctx.reporter, desc=f"label {src.name}",
+                             max_pixels=ctx.settings.archive.max_megapixels * 1_000_000)
         for (path, word), th in zip(src.examples, thumbs):
             if not th.ok:
                 ctx.reporter.warn(f"{path}: {th.error}")

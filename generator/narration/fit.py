@@ -12,15 +12,19 @@ A sentence is spoken from its cue's start. When the voice's own pace makes it lo
 4. *cut*: the rare sentence whose first three words are still too long is spoken at ``max_rate`` and
    its sound stops, faded, where the next cue begins.
 
-Speech never overlaps the next sentence. The functions here are pure; ``speak(text, rate)`` is given by
-the stage (it synthesises, through the cache) and returns (audio key, seconds).
+Speech never overlaps the next sentence. *Extended description* (WCAG 1.2.7, :func:`extended`) is the
+other way out: every sentence said whole, the film waiting where one runs past the next cue.
+
+The functions here are pure; ``speak(text, rate)`` is given by the stage (it synthesises, through the
+cache) and returns (audio key, seconds).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 Speak = Callable[[str, float], tuple[str, float]]
 
@@ -47,7 +51,7 @@ class Line:
     start: float
     duration: float  # seconds of sound, after any cut
     rate: float  # 1.0: the voice's own pace
-    how: str  # "fits", "faster", "extended", "shortened" or "cut"
+    how: str  # "fits", "faster", "extended", "shortened" or "cut"; "held" (said whole while the film waits)
     audio: str  # the speech's cache key
 
     @property
@@ -131,3 +135,64 @@ def windows(lines: list[Line], join: float = 0.25) -> list[tuple[float, float]]:
         else:
             out.append((s, e))
     return out
+
+
+@dataclass(frozen=True)
+class Extended:
+    """The extended description of a film: its sentences all whole, on a track of its own clock."""
+
+    lines: tuple[Line, ...]  # starts on the extended track's clock: each wait before a line moves it later
+    holds: tuple[tuple[float, float], ...]  # (film time, seconds): where the film waits, and for how long
+    windows: tuple[tuple[float, float], ...]  # when the machine speaks, in film time (the player ducks then)
+
+    @property
+    def waited(self) -> float:
+        return sum(w for _, w in self.holds)
+
+    @classmethod
+    def of_json(cls, data: dict[str, Any]) -> Extended:
+        """The extended description as ``dataclasses.asdict`` wrote it into a JSON plan."""
+        return cls(tuple(Line(**ln) for ln in data["lines"]), tuple((a, b) for a, b in data["holds"]),
+                   tuple((a, b) for a, b in data["windows"]))
+
+
+# seconds: a shorter wait is not worth a stutter of the picture (the sentence's last tenth of a second, mostly
+# the fade of its last sound, is cut where the next cue begins, as on the narration track)
+MIN_WAIT = 0.1
+
+
+def extended(lines: list[Line], texts: list[str], limits: list[float], speak: Speak,
+             length: Callable[[str], float], max_rate: float) -> Extended:
+    """Where the film waits so that every sentence is said whole (``texts``: each line's caption, ``limits``:
+    each slot's limit, ``length``: the seconds of an audio key's whole speech).
+
+    A line that says its caption whole before its limit is kept as it is. One that says it whole but whose
+    sound stops where the next cue begins is kept whole. A shortened or cut one is said whole at ``max_rate``
+    (one more sentence to synthesise): as fast as the fit allows, so that the film waits as briefly as it
+    can, and at the pace of its neighbours, which the fit has sped up too. The film waits at the limit (the
+    next cue's start) until the sentence has been said."""
+    out: list[Line] = []
+    holds: list[tuple[float, float]] = []
+    spans: list[Line] = []  # the lines in film time, a held one up to where the film waits
+    shift = 0.0
+    for line, text, limit in zip(lines, texts, limits, strict=True):
+        room = max(0.0, limit - line.start)
+        if line.text == text:  # its words whole: the same speech, all of it
+            key, seconds, rate = line.audio, length(line.audio), line.rate
+        else:
+            key, seconds = speak(text, max_rate)
+            rate = max_rate
+        wait = round(seconds - room, 3)
+        held = wait > MIN_WAIT
+        if held:
+            said = Line(line.index, text, line.start, seconds, rate, "held", key)
+        elif line.text == text:
+            said = line
+        else:  # whole at max_rate, it fits after all
+            said = Line(line.index, text, line.start, min(seconds, room), rate, line.how, key)
+        out.append(replace(said, start=line.start + shift))
+        spans.append(replace(said, duration=min(said.duration, room)))
+        if held:
+            holds.append((round(limit, 3), wait))
+            shift += wait
+    return Extended(tuple(out), tuple(holds), tuple(windows(spans)))

@@ -119,7 +119,8 @@ def next_frame_film(film: Film, out: Path, ts: NextFrameTrainSettings, ds: NextF
              f"settling on a still picture. Seed {ds.seed}; final training loss {trained.losses[-1]:.4f}.")
     text = FilmText(title=f"{film.title}, dreamt", summary=f"A machine's dream of \u201c{film.title}\u201d: "
                     f"{len(frames) / fps:.0f} seconds predicted frame by frame by a network that watched it.",
-                    synthetic=synthetic, source=film.slug, essay=essay, tags=("synthetic", "dream"))
+                    synthetic=synthetic, source=film.slug, essay=essay, tags=("synthetic", "dream"),
+                    extra={"made_by": "nextframe"})
     index = write_film(out, frames, fps, output_size(fw, fh, sizes.out_width or 2 * w), text, tools)
     return Made(index, trained, len(frames), stats)
 
@@ -204,7 +205,7 @@ def reenact(target: Film, driver: Film, out: Path, ts: NextFrameTrainSettings, s
     text = FilmText(title=f"{target.title}, re-enacted", synthetic=synthetic, source=target.slug, essay=essay,
                     summary=f"A face re-enacted by a machine: \u201c{target.title}\u201d moved by "
                             f"\u201c{driver.title}\u201d.", tags=("synthetic", "re-enactment"),
-                    extra={"driver": driver.slug})
+                    extra={"driver": driver.slug, "made_by": "reenact"})
     index = write_film(out, made, fps, output_size(dw, dh, sizes.out_width or 2 * w), text, tools)
     return Made(index, trained, len(made), stats)
 

@@ -1,6 +1,7 @@
-"""The portrait matcher as a feature: after the map, every archive image and keyframe searched for faces
-(see :mod:`generator.portraits.stage`); the site gets ``portraits/``, where a visitor's photo is matched in
-the browser (face-api from node_modules: without it, one warning and no page)."""
+"""The portrait matcher as a feature: after the map, every archive image and the keyframes of the filmed
+films searched for faces (see :mod:`generator.portraits.stage`); the site gets ``portraits/``, a gallery of
+those faces where a visitor's photo is matched in the browser (face-api from node_modules: without it, one
+warning and no page)."""
 
 from __future__ import annotations
 

@@ -56,9 +56,12 @@ def _version(*dists: str) -> str:
     return "?"
 
 
-def identity(detector: str) -> str:
-    """What describes the faces: dlib's version, the detector, and the models' sizes."""
+def identity(detector: str, confirm: bool = False) -> str:
+    """What finds and describes the faces: dlib's version, the detector (``+cnn``: HOG's candidates confirmed
+    by the CNN), and the models' sizes."""
     folder = models_dir()
+    uses_cnn = detector == "cnn" or confirm
     sizes = [(folder / n).stat().st_size if folder and (folder / n).is_file() else 0
-             for n in ([DETECTOR_CNN] if detector == "cnn" else []) + [SHAPE_5, RESNET]]
-    return f"dlib-{_version('dlib-bin', 'dlib')}/{detector}/sp5/resnet-v1/" + "-".join(map(str, sizes))
+             for n in ([DETECTOR_CNN] if uses_cnn else []) + [SHAPE_5, RESNET]]
+    how = f"{detector}+cnn" if confirm and detector != "cnn" else detector
+    return f"dlib-{_version('dlib-bin', 'dlib')}/{how}/sp5/resnet-v1/" + "-".join(map(str, sizes))

@@ -1,16 +1,26 @@
-"""Faces: every archive image and film keyframe searched for faces, each face aligned and described by
-dlib (128-d) and cropped, for the ``portraits/`` page (see :mod:`generator.portraits`).
+"""Faces: every archive image and the keyframes of every filmed film searched for faces, each face checked
+(see :mod:`generator.portraits.finder`), aligned and described by dlib (128-d) and cropped, for the
+``portraits/`` page (see :mod:`generator.portraits`).
 
-Cached per image: the key is the image's bytes hash, the ``[portraits]`` detection settings, the models'
-identity (dlib's version, the detector, the model files) and the stage version; the artifact is a folder
-of ``faces.json`` (boxes, scores, descriptors) and one JPEG crop per face. A build with nothing new reads
-those folders back and never imports dlib. Archive faces link to the item on the map
+Pictures the machine made are not searched: the keyframes of a film whose ``Film.made_by`` is set (dream
+films, story films, next-frame films, re-enactments, any film whose front matter says ``synthetic:``). A
+visitor asks the page whose face is like theirs; a face the machine dreamt, re-enacted or re-used from
+the archive is nobody's, or is already in the index as the archive picture it was made from. The archive
+stays whole: its pictures are the curators' material, whatever made them. The dreamt images and the
+collages are never searched, being no part of the archive or of a film.
+
+Cached per image: the key is the image's bytes hash, the ``[portraits]`` detection and check settings,
+the models' identity (dlib's version, the detector, the model files) and the stage version; the artifact
+is a folder of ``faces.json`` (boxes, scores, descriptors, and how many candidates each check refused, so
+that a build from the cache logs the same counts) and one JPEG crop per face. A build with nothing new
+reads those folders back and never imports dlib. Archive faces link to the item on the map
 (``map/#item=<id>``), keyframe faces to the film at that moment (``films/<slug>/#t=<s>``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,11 +32,12 @@ from ..timefmt import moment
 from .settings import PortraitsSettings
 
 if TYPE_CHECKING:
-    from ..portraits.finder import FaceFinder, FinderParams
+    from ..portraits.finder import Examined, FaceFinder, FinderParams
 
-NAMESPACE, VERSION = "portraits-faces", 1
+NAMESPACE, VERSION = "portraits-faces", 2  # 2: checked faces, refusals kept
 FACES = "faces.json"  # in an image's artifact folder, beside one JPEG crop per face
-STAGE = StageInfo("faces", "faces of the archive and the keyframes, described by dlib for the portrait matcher",
+STAGE = StageInfo("faces", "faces of the archive and the filmed keyframes, checked and described by dlib for the "
+                  "portrait matcher",
                   section="portraits", namespaces=((NAMESPACE, VERSION),), phase="contribute")
 CREATOR_COLUMNS = ("creator", "artist", "author", "photographer", "maker")
 DATE_COLUMNS = ("date", "year")
@@ -50,6 +61,8 @@ class FacesResult:
     images: int  # pictures looked at
     with_faces: int  # ... in which a face was found
     model: str  # identity of what described them
+    refused: dict[str, int] = dataclasses.field(default_factory=dict)  # check -> candidates it refused
+    made: list[Film] = dataclasses.field(default_factory=list)  # films the machine made: not searched
 
 
 @dataclass(frozen=True)
@@ -67,7 +80,8 @@ def _column(meta: dict[str, str], names: tuple[str, ...]) -> str:
 
 
 def sources(archive: list[ArchiveItem], films: list[Film], with_map: bool) -> list[Source]:
-    """What is searched for faces, with what each face will link to and say."""
+    """What is searched for faces, with what each face will link to and say: the archive, and the keyframes
+    of the films that were filmed (not made by the machine: see :func:`made`)."""
     out = []
     for item in archive:
         href = f"../map/#item={quote(item.id, safe='')}" if with_map else f"../archive/files/{quote(item.id)}"
@@ -75,11 +89,18 @@ def sources(archive: list[ArchiveItem], films: list[Film], with_map: bool) -> li
                            if v)
         out.append(Source(item.path, "archive", href, item.title, detail))
     for film in films:
+        if film.made_by:
+            continue
         for kf in film.keyframes:
             if kf.image.is_file():
                 out.append(Source(kf.image, "film", f"../films/{quote(film.slug)}/#t={kf.time:.2f}", film.title,
                                   f"at {moment(kf.time)}"))
     return out
+
+
+def made(films: list[Film]) -> list[Film]:
+    """The films the machine made, whose keyframes are not searched for faces."""
+    return [f for f in films if f.made_by]
 
 
 class Finder:
@@ -90,13 +111,13 @@ class Finder:
         self._finder: FaceFinder | None = None
         self.computed = 0
 
-    def find(self, image: Path) -> list[Any]:
+    def examine(self, image: Path) -> Examined:
         if self._finder is None:
             from ..portraits.finder import FaceFinder
 
             self._finder = FaceFinder(self.params)
         self.computed += 1
-        return self._finder.find(image)
+        return self._finder.examine(image)
 
 
 def run(ctx: StageContext, archive: list[ArchiveItem], films: list[Film], with_map: bool) -> FacesResult | None:
@@ -113,41 +134,67 @@ def run(ctx: StageContext, archive: list[ArchiveItem], films: list[Film], with_m
         ctx.reporter.warn(f"[portraits] faces are not described: {why}; set [portraits] enabled = false to "
                           "silence this")
         return None
-    params = FinderParams(s.detector, s.upsample, s.min_size, s.max_faces_per_image, s.min_score)
-    identity = models.identity(s.detector)
+    params = FinderParams(s.detector, s.upsample, s.min_size, s.max_faces_per_image, s.min_score, s.confirm,
+                          s.confirm_score, s.limits())
+    identity = models.identity(s.detector, confirm=s.confirm)
     ns = ctx.cache.namespace(NAMESPACE, VERSION)
     finder = Finder(params)
     faces: list[Face] = []
+    refused: Counter[str] = Counter()
     with_faces = 0
     for src in ctx.reporter.progress(todo, total=len(todo), desc="faces", unit="image"):
         key = ns.key(ns.file_hash(src.image), dataclasses.asdict(params), identity)
         found = ns.folder(key, legacy=FACES)  # a miss when absent
         stored = found.read_json(FACES) if found is not None else None
-        if not isinstance(stored, list):
+        if not (isinstance(stored, dict) and isinstance(stored.get("faces"), list)):
             stored = _compute(ctx, ns, key, src, finder)
         if stored is None:
             continue
-        with_faces += bool(stored)
+        refused.update(stored.get("refused", {}))
+        with_faces += bool(stored["faces"])
         folder = ns.path(key)
         faces += [Face(src.kind, folder / f"{i}.jpg", src.href, src.title, src.detail, tuple(f["d"]), f["s"],
-                       f"{key[:16]}-{i}") for i, f in enumerate(stored)]
+                       f"{key[:16]}-{i}") for i, f in enumerate(stored["faces"])]
     if finder.computed:
         ctx.reporter.info(f"faces: looked at {finder.computed} picture(s) with {identity}")
-    ctx.reporter.info(f"faces: {len(faces)} face(s) in {with_faces} of {len(todo)} picture(s)")
-    return FacesResult(faces, len(todo), with_faces, identity)
+    skipped = made(films)
+    ctx.reporter.info(f"faces: {len(faces)} face(s) in {with_faces} of {len(todo)} picture(s)"
+                      f"{_refusals(refused)}{_made(skipped)}")
+    return FacesResult(faces, len(todo), with_faces, identity, dict(refused), skipped)
 
 
-def _compute(ctx: StageContext, ns: Any, key: str, src: Source, finder: Finder) -> list[dict[str, Any]] | None:
+# the finder's reasons, as the build log says them
+REFUSED_BY = {"score": "below min_score", "landmarks": "implausible landmarks",
+              "unconfirmed": "not confirmed by the CNN"}
+
+
+def _refusals(refused: Counter[str]) -> str:
+    total = sum(refused.values())
+    if not total:
+        return "; no candidate refused"
+    parts = ", ".join(f"{n} {REFUSED_BY.get(why, why)}" for why, n in sorted(refused.items()) if n)
+    return f"; {total} candidate(s) refused ({parts})"
+
+
+def _made(films: list[Film]) -> str:
+    if not films:
+        return ""
+    frames = sum(len(f.keyframes) for f in films)
+    return f"; {frames} keyframe(s) of {len(films)} film(s) the machine made not searched"
+
+
+def _compute(ctx: StageContext, ns: Any, key: str, src: Source, finder: Finder) -> dict[str, Any] | None:
     import json
 
     try:
-        found = finder.find(src.image)
+        examined = finder.examine(src.image)
     except (OSError, ValueError, RuntimeError) as exc:  # an unreadable picture; the map stage reports it too
         ctx.reporter.warn(f"{src.image}: faces not searched ({exc})")
         return None
-    stored = [{"b": list(f.box), "s": f.score, "d": list(f.descriptor)} for f in found]
+    stored = {"faces": [{"b": list(f.box), "s": f.score, "d": list(f.descriptor)} for f in examined.faces],
+              "refused": dict(examined.refused)}
     with ns.new_dir(key) as folder:
-        for i, f in enumerate(found):
+        for i, f in enumerate(examined.faces):
             (folder / f"{i}.jpg").write_bytes(f.crop)
         (folder / FACES).write_text(json.dumps(stored), "utf-8")  # the folder is committed whole
     return stored

@@ -101,6 +101,7 @@ class YouTubeClient:
         self.tokens = tokens
         self.notify = notify
         self.tally = QuotaTally()
+        self.live_status: dict[str, dict[str, Any]] = {}  # video id -> its status as existing_videos found it
 
     # -- plumbing ---------------------------------------------------------------------------------
     def _token_path(self) -> Path | None:
@@ -238,7 +239,8 @@ class YouTubeClient:
         """Those of ``ids`` that are still videos on YouTube: one videos.list (1 unit) per 50 ids.
 
         Videos deleted on YouTube are simply left out of the answer; one that is being deleted can
-        still be listed for a moment with uploadStatus "deleted", and counts as gone."""
+        still be listed for a moment with uploadStatus "deleted", and counts as gone. The status of each is
+        kept in ``live_status``: a status update sends back what was set in YouTube Studio."""
         present: set[str] = set()
         for start in range(0, len(ids), IDS_PER_LIST):
             batch = ",".join(ids[start:start + IDS_PER_LIST])
@@ -250,6 +252,7 @@ class YouTubeClient:
             for item in page.get("items") or []:
                 if item.get("status", {}).get("uploadStatus") != "deleted":
                     present.add(str(item.get("id", "")))
+                    self.live_status[str(item.get("id", ""))] = dict(item.get("status") or {})
         return present
 
     def recent_uploads(self) -> list[dict[str, Any]]:

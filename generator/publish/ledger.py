@@ -6,7 +6,9 @@ file, fsync, rename) after every API call that changes something on YouTube, so 
 leaves a ledger that is true up to the last completed call.
 
 Per film it records the video id, the caption track id, the playlist item id and the sha256 of what
-was sent for each (video bytes, caption bytes, snippet, status). Steps that create something are
+was sent for each (video bytes, caption bytes, snippet, status), and whether the video was last declared
+altered or synthetic (``synthetic_media``; None in ledgers from before it was sent, which makes the next run
+send it). Steps that create something are
 first marked *pending*: if the process dies after YouTube created the thing but before the ledger
 learned its id, the next run looks for it (by caption name, by playlist + video) before creating it
 again. A video upload in progress keeps its resumable session URI here until it completes, or until
@@ -57,7 +59,8 @@ class FilmRecord:
     video_id: str = ""
     video_sha256: str = ""  # of the file that was uploaded
     snippet_sha256: str = ""  # of the snippet (title, description, tags, language, category) last sent
-    status_sha256: str = ""  # of the status (privacy) last sent
+    status_sha256: str = ""  # of the status (privacy, containsSyntheticMedia) last sent
+    synthetic_media: bool | None = None  # status.containsSyntheticMedia last sent; None: never sent (or not known)
     caption_id: str = ""
     captions_sha256: str = ""
     caption_name: str = ""

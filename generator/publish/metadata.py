@@ -2,7 +2,8 @@
 
 YouTube rejects a title over 100 characters, a description over 5000 bytes, tags over 500 characters
 in total, and ``<`` or ``>`` anywhere in them; the functions here shorten and clean instead of letting
-the upload fail. The essay is markdown; the description gets it as plain text.
+the upload fail. The essay is markdown; the description gets it as plain text. How the film was made
+(disclosure.py) opens and closes the description and is never what is shortened.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from ..config import Settings
 from ..model import Film
+from .disclosure import contains_synthetic_media, made_notice, subtitles_note
 
 MAX_TITLE_CHARS = 100
 MAX_DESCRIPTION_BYTES = 5000
@@ -96,17 +98,20 @@ def truncate_bytes(text: str, limit: int) -> str:
 
 
 def youtube_description(film: Film, settings: Settings) -> str:
-    parts = []
-    if film.summary.strip():
-        parts.append(markdown_to_plain(film.summary))
-    essay = markdown_to_plain(film.essay_text or "")
-    if essay:
-        parts.append(essay)
+    """How the film was made (machine-made films), summary, essay, who wrote the subtitles, the transcript's
+    address: within 5000 bytes, shortening the summary and essay only."""
+    head = [p for p in (made_notice(film),) if p]
+    body = [p for p in (markdown_to_plain(film.summary), markdown_to_plain(film.essay_text or "")) if p]
+    tail = [p for p in (subtitles_note(film, settings),) if p]
     base = settings.site.base_url.strip()
     if base:
-        parts.append(f"With its transcript: {base.rstrip('/')}/{film.url}")
-    text = clean_text("\n\n".join(parts))
-    return truncate_bytes(text, MAX_DESCRIPTION_BYTES)
+        tail.append(f"With its transcript: {base.rstrip('/')}/{film.url}")
+    head, tail = [clean_text(p) for p in head], [clean_text(p) for p in tail]
+    text = clean_text("\n\n".join(body))
+    if text:
+        room = MAX_DESCRIPTION_BYTES - sum(len(p.encode("utf-8")) + 2 for p in head + tail)  # 2: "\n\n"
+        text = truncate_bytes(text, room) if room > 100 else ""
+    return truncate_bytes("\n\n".join([*head, *([text] if text else []), *tail]), MAX_DESCRIPTION_BYTES)
 
 
 def _tag_cost(tag: str) -> int:
@@ -147,8 +152,25 @@ def video_snippet(film: Film, settings: Settings) -> dict[str, Any]:
     }
 
 
-def video_status(settings: Settings) -> dict[str, Any]:
-    return {"privacyStatus": settings.youtube.privacy}
+def video_status(film: Film, settings: Settings) -> dict[str, Any]:
+    return {"privacyStatus": settings.youtube.privacy,
+            "containsSyntheticMedia": contains_synthetic_media(film, settings.youtube)}
+
+
+# status fields one may set in YouTube Studio and publishing does not: videos.update with the status part resets
+# every mutable field it leaves out, so they are sent back as YouTube has them (publishAt, a scheduled publication,
+# only while the video stays private: YouTube refuses it otherwise)
+STUDIO_STATUS = ("embeddable", "license", "publicStatsViewable", "selfDeclaredMadeForKids")
+
+
+def status_update(status: dict[str, Any], live: dict[str, Any] | None) -> dict[str, Any]:
+    """``status`` as videos.update sends it: with the fields of ``live`` (the video's status on YouTube, when
+    known) that it does not set itself."""
+    live = live or {}
+    kept = {k: live[k] for k in STUDIO_STATUS if k in live}
+    if status.get("privacyStatus") == "private" and live.get("publishAt"):
+        kept["publishAt"] = live["publishAt"]
+    return {**kept, **status}
 
 
 def digest(obj: Any) -> str:

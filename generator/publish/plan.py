@@ -15,6 +15,7 @@ from pathlib import Path
 from ..cache import hash_file
 from ..config import Settings
 from ..model import Film
+from .disclosure import status_words
 from .ledger import FilmRecord, Ledger
 from .metadata import CaptionPayload, caption_payload, digest, video_snippet, video_status
 from .quota import UPLOAD_METHOD, QuotaTally, list_calls
@@ -61,6 +62,21 @@ class FilmPlan:
     @property
     def status_sha256(self) -> str:
         return digest(self.status)
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.status["containsSyntheticMedia"])
+
+    def stale_parts(self, rec: FilmRecord) -> list[str]:
+        """The parts of the published video that differ from what the ledger says was sent ("snippet",
+        "status"). A ledger that does not know whether the video was declared synthetic (one from before
+        the flag was sent) has it sent: videos published earlier are told too."""
+        parts = []
+        if self.snippet_sha256 != rec.snippet_sha256:
+            parts.append("snippet")
+        if self.status_sha256 != rec.status_sha256 or rec.synthetic_media is not self.synthetic:
+            parts.append("status")
+        return parts
 
 
 @dataclass
@@ -150,7 +166,7 @@ def plan_film(film: Film, rec: FilmRecord, ledger: Ledger, settings: Settings, *
               reupload_missing: bool = False) -> FilmPlan:
     video, note = upload_file(film, settings)
     sha, size = video_sha256(video, ledger)
-    fp = FilmPlan(film, sha, size, video_snippet(film, settings), video_status(settings),
+    fp = FilmPlan(film, sha, size, video_snippet(film, settings), video_status(film, settings),
                   caption_payload(film, settings), missing_id=missing_id, video=video)
     playlist = settings.youtube.playlist.strip()
     if missing_id and not reupload_missing:
@@ -176,7 +192,7 @@ def plan_film(film: Film, rec: FilmRecord, ledger: Ledger, settings: Settings, *
                                      maybe=["channels.list", "playlistItems.list", UPLOAD_METHOD]))
         else:
             maybe = ["channels.list", "playlistItems.list"] if rec.upload and rec.upload.session_uri else []
-            fp.actions.append(Action(UPLOAD, f"{name} ({_mb(size)}), {fp.status['privacyStatus']}",
+            fp.actions.append(Action(UPLOAD, f"{name} ({_mb(size)}), {status_words(fp.status)}",
                                      [UPLOAD_METHOD], maybe=maybe))
         if fp.captions:
             fp.actions.append(Action(INSERT_CAPTIONS, _caption_detail(fp.captions), ["captions.insert"]))
@@ -188,14 +204,10 @@ def plan_film(film: Film, rec: FilmRecord, ledger: Ledger, settings: Settings, *
         fp.notes.append(f"the video file changed since it was uploaded as {rec.video_id}; YouTube cannot replace "
                         "a video's file, so it is left as it is (pass --replace-changed-video to upload the new "
                         "file as a new video)")
-    parts = []
-    if fp.snippet_sha256 != rec.snippet_sha256:
-        parts.append("snippet")
-    if fp.status_sha256 != rec.status_sha256:
-        parts.append("status")
+    parts = fp.stale_parts(rec)
     if parts:
-        what = " and ".join({"snippet": "title/description/tags", "status": "privacy"}[p] for p in parts)
-        fp.actions.append(Action(UPDATE_META, what, ["videos.update"]))
+        said = {"snippet": "title/description/tags", "status": f"status ({status_words(fp.status)})"}
+        fp.actions.append(Action(UPDATE_META, " and ".join(said[p] for p in parts), ["videos.update"]))
     if fp.captions:
         pending = "captions.insert" in rec.pending
         if not rec.caption_id:

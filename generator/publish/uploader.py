@@ -39,7 +39,7 @@ from ..config import Settings
 from ..errors import PublishError
 from .client import GaveUp, RequestRejected, SessionGone, SessionUnreachable, YouTubeClient, status_of
 from .ledger import FilmRecord, Ledger, PlaylistRecord, UploadSession, utc_now
-from .metadata import clean_text, video_mimetype
+from .metadata import clean_text, status_update, video_mimetype
 from .plan import (
     ADD_TO_PLAYLIST,
     INSERT_CAPTIONS,
@@ -130,6 +130,8 @@ class Publisher:
         rec.video_sha256 = session.video_sha256 if session else fp.video_sha256
         rec.snippet_sha256 = session.snippet_sha256 if session and session.snippet_sha256 else fp.snippet_sha256
         rec.status_sha256 = session.status_sha256 if session and session.status_sha256 else fp.status_sha256
+        # sent with this video only if its status is this run's (a session started by an older run: unknown)
+        rec.synthetic_media = fp.synthetic if rec.status_sha256 == fp.status_sha256 else None
         rec.upload = None
         rec.published = rec.updated = utc_now()
         self.log.ids_changed = True
@@ -190,7 +192,7 @@ class Publisher:
         return f"uploaded as https://youtu.be/{rec.video_id} ({privacy})"
 
     def _after_adopt(self, fp: FilmPlan, rec: FilmRecord, message: str) -> str:
-        if rec.snippet_sha256 != fp.snippet_sha256 or rec.status_sha256 != fp.status_sha256:
+        if fp.stale_parts(rec):
             message += "; " + self._update_metadata(fp, rec)
         return message
 
@@ -228,21 +230,24 @@ class Publisher:
         return None
 
     def _update_metadata(self, fp: FilmPlan, rec: FilmRecord) -> str:
-        parts = [p for p, (new, old) in (("snippet", (fp.snippet_sha256, rec.snippet_sha256)),
-                                         ("status", (fp.status_sha256, rec.status_sha256))) if new != old]
+        parts = fp.stale_parts(rec)
         if not parts:
             return "metadata already up to date"
+        # the status part replaces the video's whole status: what was set in YouTube Studio goes back with it
+        status = status_update(fp.status, self.client.live_status.get(rec.video_id))
         try:
-            self.client.update_video(rec.video_id, parts, fp.snippet, fp.status)
+            self.client.update_video(rec.video_id, parts, fp.snippet, status)
         except HttpError as exc:
             raise FilmSkipped(self._gone(rec, exc)) from None
         if "snippet" in parts:
             rec.snippet_sha256 = fp.snippet_sha256
         if "status" in parts:
             rec.status_sha256 = fp.status_sha256
+            rec.synthetic_media = fp.synthetic
         rec.updated = utc_now()
         self._save()
-        return f"updated {' and '.join(parts)} of {rec.video_id}"
+        flag = f" (containsSyntheticMedia: {'true' if fp.synthetic else 'false'})" if "status" in parts else ""
+        return f"updated {' and '.join(parts)} of {rec.video_id}{flag}"
 
     def _gone(self, rec: FilmRecord, exc: HttpError) -> str:
         return (f"video {rec.video_id} is no longer on YouTube (HTTP {status_of(exc)}); "

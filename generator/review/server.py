@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 # the review page's own script and style, front-end sources like the rest of the site's (never in the built site)
 ASSET_DIR = Path(__file__).resolve().parents[2] / "site_src" / "review"
 ASSETS = {"review.js": "text/javascript; charset=utf-8", "review.css": "text/css; charset=utf-8"}
+# what base.html asks of the site's assets/ (served from the built site, unversioned)
+PAGE_ASSETS = ("site.css", "header.css", "print.css", "favicon.svg")
 MAX_BODY = 64 * 1024
 
 
@@ -225,7 +227,7 @@ class ReviewApp:
             s = self.settings = Settings()
         frame = {"root": "/", "home": "/", "site_title": s.site.title, "lang": s.site.language or "en",
                  "description": "", "author": s.site.author, "canonical": "", "og_image": "", "og_type": "website",
-                 "asset": {"site.css": "site.css", "favicon.svg": "favicon.svg"}, "nav": [], "search_href": "",
+                 "asset": {name: name for name in PAGE_ASSETS}, "nav": [], "search_href": "",
                  "captioner": s.captions.captioner, "inline_css": "", "page_title": title,
                  "body_class": "dark review", "wide": True}
         return environment().get_template("review.html").render(**frame, **values)

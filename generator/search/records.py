@@ -1,7 +1,8 @@
 """What the site-wide search finds: one record per page, film essay, cue of the machine's speech and archive
 image, each with the address a hit opens and the kind it is filtered by.
 
-- a **page** or a film's essay: its HTML (headings become sub-results), at the page's address;
+- a **page** or a film's essay: its HTML (headings become sub-results), at the page's address; a film's
+  hit shows its poster and its length, as its card does;
 - a **cue**: its text, at ``films/<slug>/#t=<start>``, which the film page's player seeks to;
 - an **archive** image: its title, description and other metadata, the machine's labels and the name of
   its region of the map, at ``map/#item=<id>`` (``archive/#item-…`` on a site built without the map).
@@ -24,8 +25,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..model import Film, SearchRecord, SiteModel
-from ..site.views import anchor_id, page_summary, url_path
-from ..timefmt import clock
+from ..site.views import anchor_id, film_duration, page_summary, poster_keyframe, url_path
+from ..timefmt import clock, short_duration
 
 if TYPE_CHECKING:
     from ..archive.mapdata import MapResult
@@ -61,12 +62,18 @@ def speech_records(film: Film) -> list[SearchRecord]:
 
 
 def film_record(film: Film) -> SearchRecord:
-    """The film's page as a page: its title, summary and essay."""
+    """The film's page as a page: its title, summary and essay, with its poster (the one its page and card
+    show) and its length (in the same whole seconds as everywhere)."""
     from markupsafe import escape
 
     summary = f"<p>{escape(film.summary)}</p>" if film.summary else ""
-    return SearchRecord("page", url_path(film.url), film.title, meta={"kind": "page", "type": "Film"},
-                        html=summary + film.essay_html)
+    meta = {"kind": "page", "type": "Film"}
+    if poster_keyframe(film) is not None:
+        meta["image"] = f"{url_path(film.url)}poster.jpg"
+    duration = film_duration(film)
+    if duration > 0:
+        meta["duration"] = short_duration(duration)
+    return SearchRecord("page", url_path(film.url), film.title, meta=meta, html=summary + film.essay_html)
 
 
 def page_records(site: SiteModel, cache: Cache | None) -> list[SearchRecord]:
@@ -116,11 +123,17 @@ def archive_records(site: SiteModel, site_map: MapResult | None) -> list[SearchR
     return out
 
 
+def _sentence(text: str) -> str:
+    text = " ".join(text.split())
+    return text if text[-1:] in ".!?…" else text + "."
+
+
 def _archive_record(item_id: str, title: str, metadata: list[tuple[str, str]], labels: list[str], region: str,
                     taught: list[str], url: str, image: str) -> SearchRecord:
-    # the description first: it makes the best excerpt
+    # the description first: it makes the best excerpt; then each field as a sentence of its own ("Creator:
+    # NASA."), so that an excerpt reads as sentences and not as a run of values
     metadata.sort(key=lambda kv: kv[0].lower() != "description")
-    parts = [v for _, v in metadata]
+    parts = [_sentence(v if k.lower() == "description" else f"{k[:1].upper()}{k[1:]}: {v}") for k, v in metadata]
     if labels:
         parts.append("The machine sees: " + ", ".join(labels) + ".")
     if region:

@@ -23,7 +23,7 @@ STATIC = REPO / "static"
 
 # vendored libraries only the pages that use them bring into the site (13 MB of face-api weights would
 # otherwise travel with every site): see add_optional_assets
-OPTIONAL = ("vendor/face-api/", "vendor/tfjs-backend-wasm/")
+OPTIONAL = ("vendor/face-api/", "vendor/tfjs-backend-wasm/", "vendor/openseadragon/")
 NODE_MODULES = REPO / "node_modules"
 # their large files are not in the repository: they come unchanged from the npm packages that package.json
 # pins (`npm ci`, run by .ci/setup); static/<prefix> keeps only what says where they come from and their licence
@@ -36,6 +36,9 @@ FROM_NPM: dict[str, tuple[tuple[str, str], ...]] = {
           for ext in ("-weights_manifest.json", ".bin")))),
     "vendor/tfjs-backend-wasm/": tuple((name, "@tensorflow/tfjs-backend-wasm/dist/" + name)
                                        for name in ("tfjs-backend-wasm.wasm", "tfjs-backend-wasm-simd.wasm")),
+    # the map's deep zoom viewer draws its own buttons (site_src/map/deepzoom.js): no button images
+    "vendor/openseadragon/": (("LICENSE.txt", "openseadragon/LICENSE.txt"),
+                              ("openseadragon.min.js", "openseadragon/build/openseadragon/openseadragon.min.js")),
 }
 
 

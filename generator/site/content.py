@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ContentError
-from ..model import Film, Page
+from ..model import MADE_BY, Film, Page
 from .content_index import ContentIndex
 from .markdown_batch import MarkdownStore, body_key
 
@@ -114,6 +114,20 @@ def _check_slug(slug: str, path: Path) -> None:
         raise ContentError(f"the name {slug!r} is reserved for the site itself; rename it", path)
 
 
+def _made_by(doc: Document) -> str:
+    """``made_by:`` of the front matter ("" for filmed footage). The films that ``next-frame-film`` and
+    ``reenact`` wrote before that key existed say only ``synthetic:`` (and ``driver:`` for a re-enactment):
+    read from those, since YouTube must be told about them too."""
+    made_by = _text(doc, "made_by")
+    if made_by and made_by not in MADE_BY:
+        raise ContentError(f"`made_by: {made_by}` must be one of {', '.join(MADE_BY)}", doc.path, 1)
+    if made_by or not doc.meta.get("synthetic"):
+        return made_by
+    if doc.meta.get("driver"):
+        return "reenact"
+    return "nextframe" if doc.meta.get("source") else "synthetic"
+
+
 def film_from(doc: Document) -> Film:
     """A film from its index.md (the essay's HTML is filled in by :func:`read_content`)."""
     index_md = doc.path
@@ -135,7 +149,7 @@ def film_from(doc: Document) -> Film:
         slug=slug, title=title, source=index_md, video=video,
         date=_text(doc, "date"), summary=_text(doc, "summary"), draft=_draft(doc),
         essay_text=doc.body.strip(),
-        tags=[str(t) for t in tags], meta={k: v for k, v in doc.meta.items()},
+        tags=[str(t) for t in tags], meta={k: v for k, v in doc.meta.items()}, made_by=_made_by(doc),
     )
 
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
 NAMESPACE = "markdown"
 VERSION = 2  # 2: keyed by the source's SHA-256, kept among the cache's records
-EXTENSIONS = ["extra", "sane_lists", "smarty", "toc"]
+EXTENSIONS = ["extra", "sane_lists", "smarty", "toc", "generator.site.scroll_tables"]
 PARALLEL_FROM = 48  # misses below this are converted in this process: a worker pool costs ~50 ms to start
 CHUNK = 24  # documents per task: small enough to balance two workers, large enough to amortise pickling
 
@@ -42,9 +42,11 @@ def _extensions() -> list[Any]:
     from markdown.extensions.tables import TableExtension
     from markdown.extensions.toc import TocExtension
 
+    from .scroll_tables import ScrollTablesExtension
+
     extra = [FencedCodeExtension(), FootnoteExtension(), AttrListExtension(), DefListExtension(), TableExtension(),
              AbbrExtension(), MarkdownInHtmlExtension()]  # markdown.extensions.extra.extensions
-    return [*extra, SaneListExtension(), SmartyExtension(), TocExtension()]
+    return [*extra, SaneListExtension(), SmartyExtension(), TocExtension(), ScrollTablesExtension()]
 
 
 def render_markdown(source: str) -> str:

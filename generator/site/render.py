@@ -26,8 +26,10 @@ from markupsafe import Markup
 from ..model import Page, SiteModel
 from .assets import SITE_SRC, STATIC, TEMPLATES, add_assets
 from .content import page_html
+from .made import site_note
 from .output import NoPrevious, OutputTree, PreviousOutputs
 from .render_jobs import RenderJob, render_jobs
+from .responsive import Pictures
 from .templates import environment, templates_digest
 from .views import (
     ArchiveView,
@@ -52,6 +54,7 @@ NAMESPACE = "pages"  # the cache of rendered HTML, by page key
 VERSION = 1  # bump when the renderer gives a template different values for the same site model
 NAV_PAGES = 6  # pages named in the header; a site with more names the first ones and links to the rest
 ARCHIVE_PAGE = 500  # archive images per page of archive/
+PAGE_CSS = ("site.css", "header.css", "print.css")  # the stylesheets of base.html, in its order
 
 
 def _plain(obj: Any) -> Any:
@@ -90,6 +93,7 @@ class SiteRenderer:
         self.assets = assets
         self.previous = previous or NoPrevious()
         self.cache = cache
+        self.pictures = Pictures(cache, out)  # the WebP variants of the pictures pages show (none without a cache)
         self.ns = cache.namespace(NAMESPACE, VERSION) if cache is not None else None
         self.stats = RenderStats()
         self.jobs: list[RenderJob] = []
@@ -151,6 +155,7 @@ class SiteRenderer:
             "page_title": "",
             "body_class": "light",
             "wide": False,  # film and archive pages use the wider frame
+            "page_links": [],  # what features link from this page (see page())
         }
         ctx.update(extra)
         return ctx
@@ -163,6 +168,10 @@ class SiteRenderer:
         ``keyed`` (by default ``extra``: what this page's template is given besides the shared context).
         ``late()`` adds values needed only to render, which ``keyed`` identifies (a page body's HTML), once
         ``prepare()`` has run in this process (reading them from the cache)."""
+        links = self.site.links.get(current)
+        if links:  # what features link from this page (a IIIF manifest): part of what the page is made from
+            extra = {**extra, "page_links": links}
+            keyed = None if keyed is None else {**keyed, "page_links": links}
         key = fingerprint(self._shared, template, rel, current, extra if keyed is None else keyed)
         if self.previous.has(rel, key):
             self.out.add_reused(rel, key)
@@ -198,7 +207,7 @@ class SiteRenderer:
     def film_views(self) -> list[FilmView]:
         vs = FilmViewSettings(self.language, self.base_url, self.captioner, self.site.settings.youtube.player,
                               self.site.settings.video.publish_original)
-        return [film_view(f, vs, self.out.add_file) for f in self.site.films]
+        return [film_view(f, vs, self.out.add_file, self.pictures) for f in self.site.films]
 
     def render_film(self, view: FilmView) -> None:
         film = view.film
@@ -225,7 +234,8 @@ class SiteRenderer:
         og_image = f"{self.base_url}/{view.url}{view.poster}" if self.base_url and view.poster else ""
         self.page("film.html", rel, "film:" + film.slug, dict(
             f=view, page_title=film.title, description=film.summary or self.description, og_image=og_image,
-            og_type="video.other", body_class="dark film-page", wide=True))
+            og_type="video.other", body_class="dark film-page", wide=True,
+            footer_note=view.made.line if view.made is not None else ""))  # this film's own account
 
     def render_page(self, page: Page) -> None:
         rel = f"{page.slug}/index.html"
@@ -244,12 +254,15 @@ class SiteRenderer:
         taken: set[str] = set()
         columns = [c for c in self.site.archive_columns if c.lower() != "title"]
         views = []
+        self.pictures.prepare_at(self.site.item_images.values())
         for item in self.site.archive:
             self.out.add_file(f"archive/files/{item.id}", item.path)
             fields = [Fact(c, str(item.metadata.get(c, ""))) for c in columns if item.metadata.get(c)]
             fields += [Fact(label, text) for label, text in self.site.item_facts.get(item.id, [])]
             views.append(ArchiveView(item.id, anchor_id("item-", item.id, taken), item.title,
-                                     "files/" + url_path(item.id), item.width, item.height, fields))
+                                     "files/" + url_path(item.id), item.width, item.height, fields,
+                                     self.site.item_images.get(item.id, ""),
+                                     self.pictures.at(self.site.item_images.get(item.id, ""))))
         return views
 
     def render_archive(self) -> None:
@@ -293,14 +306,21 @@ class SiteRenderer:
     def render_index(self, films: list[FilmView]) -> None:
         teaser = [item for item in self.site.archive if item.width and item.height][:6]
         pages = [PageLink(p.title, p.url, page_summary(p.meta)) for p in self.site.pages]
+        images = {item.id: self.site.item_images[item.id] for item in teaser if item.id in self.site.item_images}
+        pictures = {item_id: self.pictures.at(rel) for item_id, rel in images.items()}
         self.page("index.html", "index.html", "home", dict(films=films, pages=pages, archive_teaser=teaser,
+                                                           item_images=images, item_pictures=pictures,
+                                                           films_note=site_note((f.film for f in films),
+                                                                                self.captioner),
                                                            archive_count=len(self.site.archive), map_href=self.map_url))
 
     def render_404(self) -> None:
         # A 404 page is served at whatever address was missing, so relative links cannot work:
         # link to the configured base URL (or the host root) and inline the stylesheet.
         root = (self.base_url + "/") if self.base_url else "/"
-        css = (SITE_SRC / "site.css").read_text(encoding="utf-8") if (SITE_SRC / "site.css").exists() else ""
+        # every stylesheet base.html links (print.css wraps its rules in @media print itself)
+        css = "\n".join((SITE_SRC / name).read_text(encoding="utf-8") for name in PAGE_CSS
+                        if (SITE_SRC / name).exists())
         css = css.replace('url("fonts/', f'url("{root}assets/fonts/')
         self.page("404.html", "404.html", "404", dict(
             page_title="Not found", inline_css=Markup(css.replace("</", "<\\/")), canonical="", root=root, home=root))

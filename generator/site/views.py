@@ -13,8 +13,11 @@ from urllib.parse import quote
 
 from markupsafe import Markup
 
-from ..model import Film
+from ..model import Film, Keyframe
+from ..registry import plain_words
 from ..timefmt import clock, iso_duration, short_duration, spoken_duration
+from .made import Made, film_made
+from .responsive import Picture, Pictures
 
 VIDEO_TYPES = {
     ".mp4": "video/mp4",
@@ -111,12 +114,14 @@ class CueView:
     lines: tuple[str, ...]
     href: str  # works without JavaScript: the film file (or YouTube) at this time
     frame: str  # thumbnail relative to the film folder, or ""
+    frame_pic: Picture | None = None  # its WebP variants (see generator.site.responsive)
 
 
 @dataclass(frozen=True)
 class Fact:
     label: str
     value: str
+    detail: str = ""  # more of the same in plain words, for those who hover (the value's title)
 
 
 @dataclass
@@ -151,7 +156,9 @@ class FilmView:
     described_name: str = ""  # <slug>-described.mp4, "" when not made
     narration_windows: str = ""  # JSON [[start, end], ...]: when the machine speaks (the film's sound is ducked)
     narration_duck: float = 1.0
-    narration_voice: str = ""
+    narration_voice: str = ""  # in a visitor's words: "a synthetic voice made by a neural network (Piper)"
+    made: Made | None = None  # how it was made, in a visitor's words (its facts, card and footer say it)
+    poster_pic: Picture | None = None  # the poster's WebP variants (see generator.site.responsive)
 
     @property
     def duration_label(self) -> str:
@@ -178,6 +185,8 @@ class ArchiveView:
     width: int
     height: int
     fields: list[Fact]
+    image: str = ""  # below the root: a JPEG of at most 512 px to show (the map's), "" to show the original
+    picture: Picture | None = None  # that JPEG's WebP variants (see generator.site.responsive)
 
 
 @dataclass(frozen=True)
@@ -200,15 +209,37 @@ class FilmViewSettings:
     publish_original: bool = False  # [video] publish_original
 
 
-def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], None]) -> FilmView:
-    """What the templates need about a film; ``add_file`` queues its poster and transcript thumbnails."""
+def poster_keyframe(film: Film) -> Keyframe | None:
+    """The keyframe a film's poster is made of (``films/<slug>/poster.jpg``): a third of the way in, past
+    a title card; None without keyframes. Its page, its card and its search hit all show this one."""
+    keyframes = sorted(film.keyframes, key=lambda k: k.time)
+    if not keyframes:
+        return None
+    return keyframes[len(keyframes) // 3] if len(keyframes) >= 3 else keyframes[min(1, len(keyframes) - 1)]
+
+
+def film_duration(film: Film) -> float:
+    """Seconds: the probed length, or the end of the last cue before probing (0 when neither is known)."""
+    return film.info.duration if film.info else (film.cues[-1].end if film.cues else 0.0)
+
+
+def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], None],
+              pictures: Pictures | None = None) -> FilmView:
+    """What the templates need about a film; ``add_file`` queues its poster and transcript thumbnails,
+    ``pictures`` (when given) their WebP variants."""
     prefix = f"films/{film.slug}/"
     info = film.info
     keyframes = sorted(film.keyframes, key=lambda k: k.time)
     poster = ""
     w, h = info.display_size if info else (16, 9)
-    if keyframes:
-        pick = keyframes[len(keyframes) // 3] if len(keyframes) >= 3 else keyframes[min(1, len(keyframes) - 1)]
+    pick = poster_keyframe(film)
+    if pictures is not None:
+        pictures.prepare(k.image for k in keyframes)  # the film's missing variants, made at once
+
+    def pic(image: Path) -> Picture | None:
+        return pictures.of(image) if pictures is not None else None
+
+    if pick is not None:
         add_file(prefix + "poster.jpg", pick.image)
         poster = "poster.jpg"
         w, h = image_size(pick.image) or (w, h)
@@ -225,11 +256,12 @@ def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], 
     used_frames: set[int] = set()
     cues: list[CueView] = []
     for cue in film.cues:
-        frame = ""
+        frame, frame_pic = "", None
         i = bisect_right(times, cue.start + 0.05) - 1  # the keyframe the caption was written for
         if i >= 0:
             kf = keyframes[i]
             frame = f"frames/{kf.index}.jpg"
+            frame_pic = pic(kf.image)
             if kf.index not in used_frames:
                 used_frames.add(kf.index)
                 add_file(prefix + frame, kf.image)
@@ -237,30 +269,35 @@ def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], 
             href = f"https://www.youtube.com/watch?v={quote(film.youtube_id)}&t={int(cue.start)}s"
         else:
             href = f"{url_path(video_name)}#t={cue.start:.3f}"
-        cues.append(CueView(cue.index, cue.start, cue.end, clock(cue.start), cue.text, tuple(cue.lines), href, frame))
+        cues.append(CueView(cue.index, cue.start, cue.end, clock(cue.start), cue.text, tuple(cue.lines), href, frame,
+                            frame_pic))
 
-    duration = info.duration if info else (film.cues[-1].end if film.cues else 0.0)
+    duration = film_duration(film)
+    made = film_made(film, vs.captioner)
     facts: list[Fact] = []
     if info:
-        facts.append(Fact("Duration", spoken_duration(info.duration)))
+        facts.append(Fact("Duration", spoken_duration(duration)))
         dw, dh = info.display_size
         facts.append(Fact("Picture", f"{dw} × {dh} px"))
         rate = frame_rate(info.fps) + (" (variable)" if info.variable_frame_rate else "")
         facts.append(Fact("Frame rate", rate))
         facts.append(Fact("Sound", "with sound" if info.has_audio else "silent"))
     if rendition is not None:
-        how = "the footage's own streams" if rendition.remuxed else f"re-encoded ({rendition.encoder})"
-        facts.append(Fact("Web rendition", f"H.264 {rendition.width} × {rendition.height}, {how}"))
+        how = "the footage itself, unchanged" if rendition.remuxed else "re-encoded for the web"
+        facts.append(Fact("Web rendition", f"H.264, {rendition.width} × {rendition.height}, {how}"))
         if rendition.rungs:
-            facts.append(Fact("Streaming", "HLS " + " · ".join(rendition.rungs)))
+            rungs = " · ".join(rendition.rungs)
+            facts.append(Fact("Streaming", f"in steps of quality as the connection allows: {rungs}",
+                              "HTTP Live Streaming (HLS)"))
+    facts.append(Fact("Pictures", made.pictures))
     if keyframes:
         cuts = sum(1 for k in keyframes if k.scene_cut)
         facts.append(Fact("Keyframes", f"{len(keyframes)} ({cuts} at shot changes)"))
-    facts.append(Fact("Machine captions", str(len(film.cues))))
-    facts.append(Fact("Captioner", film.captioner or vs.captioner))
+    facts.append(Fact("Subtitles", made.count + (f", {made.subtitles}" if made.subtitles else "")))
     narration = film.narration
     if narration is not None:
-        facts.append(Fact("Narration", f"{narration.sentences} sentences spoken by {narration.voice}"))
+        n = narration.sentences
+        facts.append(Fact("Narration", f"{n} sentence{'' if n == 1 else 's'} read aloud by {_voice(narration.voice)}"))
 
     embed = ""
     if film.youtube_id:
@@ -278,9 +315,14 @@ def film_view(film: Film, vs: FilmViewSettings, add_file: Callable[[str, Path], 
         hls_href="hls/master.m3u8" if rendition is not None and rendition.hls else "", original_href=original,
         vtt_name=f"{film.slug}.vtt" if film.vtt else "",
         srt_name=f"{film.slug}.srt" if film.srt else "", poster=poster, image_w=w, image_h=h, duration=duration,
-        cues=cues, facts=facts, mode=mode, youtube_id=film.youtube_id, youtube_embed=embed,
+        cues=cues, facts=facts, mode=mode, youtube_id=film.youtube_id, youtube_embed=embed, made=made,
+        poster_pic=pic(pick.image) if pick is not None else None,
         **_narration_fields(film),
     )
+
+
+def _voice(spec: str) -> str:
+    return plain_words("voice", spec, "a synthetic voice")
 
 
 def _narration_fields(film: Film) -> dict[str, Any]:
@@ -292,4 +334,4 @@ def _narration_fields(film: Film) -> dict[str, Any]:
     return {"narration_name": f"{film.slug}-narration.m4a", "descriptions_name": f"{film.slug}-descriptions.vtt",
             "described_name": f"{film.slug}-described.mp4" if n.described is not None else "",
             "narration_windows": json.dumps([[round(a, 3), round(b, 3)] for a, b in n.windows], separators=(",", ":")),
-            "narration_duck": n.duck, "narration_voice": n.voice}
+            "narration_duck": n.duck, "narration_voice": _voice(n.voice)}

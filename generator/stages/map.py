@@ -80,7 +80,9 @@ def run(ctx: StageContext, inp: MapInput) -> MapResult | None:
 
     # 1. thumbnails, which also validate every image: unreadable ones leave the archive
     good: list[tuple[ArchiveItem, Thumb]] = []
-    for item, th in zip(inp.archive, make_thumbs([it.path for it in inp.archive], cache, reporter)):
+    max_pixels = ctx.settings.archive.max_megapixels * 1_000_000
+    for item, th in zip(inp.archive, make_thumbs([it.path for it in inp.archive], cache, reporter,
+                                                 max_pixels=max_pixels)):
         if not th.ok:
             reporter.warn(f"{item.path}: {th.error}")
             continue
@@ -190,7 +192,7 @@ def _manifest(ctx: StageContext, inp: MapInput, base: LayoutBase, at: Arrangemen
     ms = ctx.settings.map
     names = class_names()
     label_counts = np.bincount(labels[labels != 65535].astype(np.int64), minlength=1000)
-    default = ms.layout if ms.layout in at.positions else layouts[0]
+    default = ms.layout if ms.layout in layouts else layouts[0]  # only a layout the manifest lists
     return {
         "format": 1,
         "version": hash_parts(MANIFEST_VERSION, base.key, item_keys, identity, as_dict(ms), frame_keys)[:16],

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..model import SiteModel
+from ..site import responsive
 from ..site.output import OutputTree, PreviousOutputs
 from ..site.render import NAMESPACE, VERSION, RenderStats, SiteRenderer, add_assets, render_all
 from . import StageContext, StageInfo
@@ -16,8 +17,9 @@ from . import StageContext, StageInfo
 if TYPE_CHECKING:
     from ..archive.mapdata import MapResult
 
-STAGE = StageInfo("render", "pages from the templates, tracks, media and assets, in memory", section="site",
-                  namespaces=((NAMESPACE, VERSION),))
+STAGE = StageInfo("render", "pages from the templates, tracks, media and assets, in memory; the pictures' WebP "
+                  "variants", section="site",
+                  namespaces=((NAMESPACE, VERSION), (responsive.NAMESPACE, responsive.VERSION)))
 
 
 @dataclass

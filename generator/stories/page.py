@@ -9,9 +9,11 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from ..site.views import url_path
+from ..timefmt import iso_duration, moment, short_duration
 
 if TYPE_CHECKING:
     from ..site.render import SiteRenderer
+    from ..site.responsive import Picture, Pictures
     from ..stories.stage import StoryResult
 
 STORIES_URL = "stories/"
@@ -31,10 +33,10 @@ class ShownView:
     map_href: str  # the picture on the map ("" when the site has no map)
     moment_href: str  # a keyframe: its moment in its film ("" for an archive picture)
     moment: str  # "Seven Photographs at 0:12"
-    why: str  # what matched, in words
-    score: str  # "0.62"
+    why: str  # why it was chosen, in words ("The machine saw a tripod in this picture.")
     start: float  # when the sentence starts in the story film
     clock: str
+    pic: Picture | None = None  # the picture's WebP variants and size (see generator.site.responsive)
 
 
 @dataclass(frozen=True)
@@ -49,24 +51,51 @@ class StoryView:
     width: int
     height: int
     duration: str
+    duration_iso: str  # the same length for <time datetime>
     shown: tuple[ShownView, ...]
+    poster_pic: Picture | None = None  # the poster's WebP variants
 
 
-def _why(source: str, text: str) -> str:
+# how a visitor is told what a curator's column says (the column's own name, in words)
+_COLUMN_SAYS = {"description": "Its description says", "caption": "Its caption says", "subject": "Its subject is",
+                "subjects": "Its subjects are", "keywords": "Its keywords are", "tags": "Its tags are",
+                "label": "Its label says", "labels": "Its labels are", "alt": "Its alt text says"}
+QUOTE = 140  # characters of a long text quoted as the reason
+
+
+def _quoted(text: str) -> str:
+    if len(text) > QUOTE:
+        text = text[:QUOTE].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+    return f"“{text}”"
+
+
+def _end(sentence: str) -> str:
+    """A full stop, unless the quotation ends the sentence already ("… says “A cup of espresso.”")."""
+    return sentence if sentence[-2] in ".!?…" else sentence + "."
+
+
+def why_words(kind: str, source: str, text: str) -> str:
+    """Why a picture was chosen, as a visitor reads it: what the machine saw, or which of the curator's texts
+    says the same, never a score. (A catalogue id is never a reason: the texts it could come from have none,
+    see :mod:`.catalogue`.)"""
+    thing = "picture" if kind == "archive" else "frame"
     if source == "class":
-        return f"the network sees a {text} in it"
-    return f"its {source}: “{text}”"
+        return f"The machine saw {text} in this {thing}."
+    if source == "machine caption":
+        return _end(f"The machine described this {thing} as {_quoted(text)}")
+    if source == "title":
+        return f"Its title, {_quoted(text)}, matches the sentence."
+    if source in _COLUMN_SAYS:
+        return _end(f"{_COLUMN_SAYS[source]} {_quoted(text)}")
+    return f"Nothing in it matched this sentence closely: it is the nearest {thing} the story had left."
 
 
-def _clock(t: float) -> str:
-    m, s = divmod(int(t), 60)
-    return f"{m}:{s:02d}"
-
-
-def story_view(result: StoryResult, map_url: str, add_file: object) -> StoryView:
+def story_view(result: StoryResult, map_url: str, add_file: object, pictures: Pictures | None = None) -> StoryView:
     story, film = result.story, result.film
     prefix = f"{STORIES_URL}{story.slug}/"
     shown = []
+    if pictures is not None:
+        pictures.prepare(s.thumb for s in result.shown if s.thumb is not None)
     for n, s in enumerate(result.shown, 1):
         img = ""
         if s.thumb is not None:
@@ -79,8 +108,9 @@ def story_view(result: StoryResult, map_url: str, add_file: object) -> StoryView
             map_href = f"../../archive/files/{url_path(s.id)}" if s.kind == "archive" else ""
         moment_href = f"../../films/{quote(s.film)}/#t={s.time:.2f}" if s.kind == "frame" else ""
         shown.append(ShownView(n, s.sentence, s.title, img, map_href, moment_href,
-                               s.title if s.kind == "frame" else "", _why(s.source, s.text), f"{s.score:.2f}",
-                               round(s.start, 3), _clock(s.start)))
+                               s.title if s.kind == "frame" else "", why_words(s.kind, s.source, s.text),
+                               round(s.start, 3), moment(s.start),
+                               pictures.of(s.thumb) if pictures is not None else None))
     base = f"../../films/{quote(film.slug)}/"
     poster = ""
     if film.keyframes:
@@ -90,11 +120,12 @@ def story_view(result: StoryResult, map_url: str, add_file: object) -> StoryView
     return StoryView(story.slug, story.title, story.summary, base, base + quote(f"{film.slug}.mp4"),
                      base + quote(f"{film.slug}.vtt") if film.vtt else "", poster,
                      film.rendition.width if film.rendition else 16, film.rendition.height if film.rendition else 9,
-                     _clock(duration), tuple(shown))
+                     short_duration(duration), iso_duration(duration), tuple(shown),
+                     pictures.of(film.keyframes[0].image) if pictures is not None and film.keyframes else None)
 
 
 def render_stories(results: list[StoryResult], renderer: SiteRenderer) -> None:
-    views = [story_view(r, renderer.map_url, renderer.out.add_file) for r in results]
+    views = [story_view(r, renderer.map_url, renderer.out.add_file, renderer.pictures) for r in results]
     for view in views:
         renderer.page("story.html", f"{STORIES_URL}{view.slug}/index.html", "stories", dict(
             s=view, page_title=view.title, description=view.summary or renderer.description, wide=True,

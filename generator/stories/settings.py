@@ -24,7 +24,8 @@ class StorySettings:
     motion: str = setting("kenburns", one_of(*STORY_MOTIONS))  # "kenburns" (a slow pan or zoom over each image, seeded
     # by the story) or "still"
     weights: list[str] = setting(["texts=1.0", "classes=0.6"])  # how much an image's texts
-    # (title, description, machine caption) and its ImageNet classes (weighted by the CNN's probabilities) count
+    # (title, description, machine caption; not its catalogue ids) and its ImageNet classes (as far as the CNN is
+    # sure of them) count; the heavier counts fully (see match.py)
     smoothness: float = setting(0.15, between(0, 1))  # 0-1: how much consecutive images should resemble each other (a
     # path through neighbours); 0 picks each sentence's best image alone
     frames: bool = True  # also consider the films' keyframes (by their machine captions), not only the archive

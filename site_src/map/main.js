@@ -45,7 +45,7 @@ async function applyHash(initial) {
       const [x, y] = itemWorld(L, i);
       Object.assign(view, { cx: x, cy: y, scale: Math.max(fitCamera(state.layout).scale, 110 / layoutInfo(state.layout).size) });
     }
-    await openItem(layerName, i, { fly: !initial, push: false });
+    await openItem(layerName, i, { fly: !initial, push: false, region: h.xywh });
   } else if (state.lightboxOpen && !h.label) {
     closeLightbox();
   }

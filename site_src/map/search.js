@@ -101,8 +101,9 @@ function facetChanged() {
 // the facet columns offered, from the manifest
 export function buildFacetControls() {
   const colSel = $("map-filter-column");
-  for (const f of state.M.layers.archive.facets) colSel.append(el("option", { value: f.column, text: f.column }));
   const taught = state.M.taught || [];
+  if (colSel.options.length > 1) return; // the page wrote them (templates/map.html)
+  for (const f of state.M.layers.archive.facets) colSel.append(el("option", { value: f.column, text: f.column }));
   if (taught.length) {
     const group = el("optgroup", { label: "Taught labels" });
     for (const t of taught) group.append(el("option", { value: "taught:" + t.slug, text: `label: ${t.name}` }));

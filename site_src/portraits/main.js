@@ -8,6 +8,7 @@ const $ = (id) => document.getElementById(id);
 const app = $("portraits-app");
 const status = $("portraits-status");
 const results = $("portraits-results");
+const found = $("portraits-found"); // the results' section, hidden until the first match
 const cameraButton = $("portraits-camera");
 const video = $("portraits-video");
 const fileInput = $("portraits-file");
@@ -62,6 +63,7 @@ function show(idx, matches) {
       el("span", { class: "portraits-distance", text: `distance ${m.distance.toFixed(2)}` })));
   }));
   results.setAttribute("aria-busy", "false");
+  found.hidden = false;
 }
 
 async function match(api, idx, input, source) {

@@ -1,6 +1,7 @@
-"""The portraits page in Chromium: the fake camera (a .y4m of the astronaut's whole portrait) and the photo
-picker each find the crop of the same face first; every request the page makes is to the site itself;
-the page's search code agrees with numpy; keyboard and axe."""
+"""The portraits page in Chromium: the gallery of the faces found, before any photo (at a phone's width);
+the fake camera (a .y4m of the astronaut's whole portrait) and the photo picker each find the crop of the
+same face first; every request the page makes is to the site itself; the page's search code agrees with
+numpy; keyboard and axe."""
 
 from __future__ import annotations
 
@@ -60,6 +61,41 @@ def _matches(page) -> list[dict]:
     return page.evaluate("() => window.__portraits.matches")
 
 
+def test_the_gallery_shows_every_face_before_a_photo_is_given(cam_page, face_site):
+    """At 390 px: one linked crop per face of the index, with its title, no results section yet, nothing of
+    face-api loaded, the links reached with the keyboard, no horizontal scrolling, and no axe violation."""
+    url, _ = face_site
+    page = cam_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(url + "portraits/")
+    page.wait_for_load_state("networkidle")
+    meta = page.evaluate("async () => (await (await fetch('faces.json')).json()).faces")
+    items = page.locator("#portraits-gallery > li")
+    assert items.count() == len(meta) == 2
+    for i, (crop, href, title, _) in enumerate(meta):
+        link = items.nth(i).locator("a")
+        assert link.get_attribute("href") == href and title in link.inner_text()
+        img = link.locator("img")
+        img.scroll_into_view_if_needed()
+        assert img.get_attribute("src") == crop and title in (img.get_attribute("alt") or "")
+        page.wait_for_function("img => img.complete && img.naturalWidth === 128", arg=img.element_handle())
+    assert page.is_hidden("#portraits-found")  # the results' section waits for a photo
+    assert page.evaluate("() => window.__portraits.backend") == ""
+    assert not [u for u in page.requests if "face-api" in u or ".wasm" in u]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    tiles = [items.nth(i).bounding_box() for i in range(2)]
+    assert all(t and t["width"] >= 90 for t in tiles) and tiles[0]["y"] == tiles[1]["y"]  # side by side
+    for _ in range(40):  # the first face is reached with the Tab key
+        page.keyboard.press("Tab")
+        if page.evaluate("() => !!document.activeElement.closest('#portraits-gallery')"):
+            break
+    assert page.evaluate("() => document.activeElement.getAttribute('href')") == meta[0][1]
+    from browser.test_accessibility import axe_violations
+
+    assert axe_violations(page) == []
+    assert page.errors == []
+
+
 def test_fake_camera_finds_the_same_face_first_and_nothing_leaves_the_site(cam_page, face_site):
     url, _ = face_site
     page = cam_page
@@ -97,7 +133,8 @@ def test_photo_picker_and_drop_find_the_same_face(cam_page, face_site):
     page.goto(url + "portraits/")
     page.set_input_files("#portraits-file", str(PORTRAIT))
     assert _matches(page)[0]["title"] == CROP_TITLE
-    assert page.is_visible("#portraits-photo")
+    assert page.is_visible("#portraits-photo") and page.is_visible("#portraits-results")
+    assert page.locator("#portraits-gallery > li").count() == 2  # the gallery stays below the results
     # a photo dropped on the zone: the cameraman's picture, whose nearest face is his own
     page.evaluate("""async () => {
         window.__portraits.matches = [];

@@ -102,6 +102,69 @@ def test_results_are_filtered_by_kind_and_the_filter_is_in_the_address(page, dem
     assert "cat" in (page.text_content("#map-lb-title") or "").lower() + (page.text_content("#map-lb-meta") or "")
 
 
+SENTENCE_END = re.compile(r"[.!?…][\"”’»)\]]*$")
+HITS_JS = """els => els.map(e => ({href: e.querySelector('a').getAttribute('href'),
+    kicker: e.querySelector('.search-hit-kicker').textContent,
+    img: e.querySelector('img') ? e.querySelector('img').getAttribute('src') : '',
+    excerpt: e.querySelector('.search-hit-excerpt').textContent,
+    marks: [...e.querySelectorAll('.search-hit-excerpt mark')].map(m => m.textContent)}))"""
+CONTENTS_JS = """async (q) => { const pf = await import(new URL('../pagefind/pagefind.js', location.href).href);
+    const found = await pf.search(q); const data = await Promise.all(found.results.map(r => r.data()));
+    return Object.fromEntries(data.map(d => [d.url, d.content])); }"""
+
+
+def all_hits(page, url: str) -> list[dict]:
+    page.goto(url)
+    page.wait_for_selector(".search-hit")
+    while page.is_visible("#search-more"):
+        n = page.locator(".search-hit").count()
+        page.click("#search-more")
+        page.wait_for_function("n => document.querySelectorAll('.search-hit').length > n", arg=n)
+    return page.eval_on_selector_all(".search-hit", HITS_JS)
+
+
+def test_a_film_hit_shows_its_poster_and_its_length_as_on_its_card(page, demo_url, demo_build):
+    index = (demo_build["site"] / "index.html").read_text(encoding="utf-8")
+    cards = {}  # film slug -> the length its card shows
+    for card in re.findall(r'<li class="card[^"]*">(.*?)</li>', index, re.S):
+        cards[re.search(r'href="films/([^/"]+)/"', card)[1]] = re.search(r"<time [^>]*>([\d:]+)</time>", card)[1]
+    hits = all_hits(page, demo_url + "search/?q=photographs")
+    films = {m[1]: h for h in hits if (m := re.search(r"/films/([^/#]+)/$", h["href"]))}
+    assert {"photographs", "photographs-dream"} <= set(films)
+    for slug, hit in films.items():
+        assert hit["img"].endswith(f"/films/{slug}/poster.jpg"), hit
+        assert hit["kicker"].endswith(f"· {cards[slug]}"), (hit["kicker"], cards[slug])
+        thumb = page.locator(f'.search-hit-thumb[src="{hit["img"]}"]')
+        thumb.scroll_into_view_if_needed()
+        page.wait_for_function("src => [...document.querySelectorAll('.search-hit-thumb')].some("
+                               "i => i.getAttribute('src') === src && i.complete && i.naturalWidth > 0)",
+                               arg=hit["img"])
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("query", ["cloud", "machine"])
+def test_excerpts_keep_whole_words_and_mark_the_words_found(page, demo_url, query):
+    hits = all_hits(page, demo_url + f"search/?q={query}")
+    contents = page.evaluate(CONTENTS_JS, query)
+    assert len(hits) >= 10
+    for hit in hits:
+        content = " ".join(contents[hit["href"]].split())
+        excerpt = " ".join(hit["excerpt"].split())
+        cut_before, cut_after = excerpt.startswith("…"), excerpt.endswith("…")
+        core = excerpt.strip("… ")
+        at = content.find(core)
+        assert core and at >= 0, (excerpt, content)
+        end = at + len(core)
+        # whole words: the excerpt starts and ends where the text has a space (or starts or ends)
+        assert (at == 0 or content[at - 1] == " ") and (end == len(content) or content[end] == " "), excerpt
+        # a sentence cut is shown as cut; one left whole is not
+        assert cut_before == (at > 0 and not SENTENCE_END.search(content[:at].rstrip())), excerpt
+        assert cut_after == (end < len(content) and not SENTENCE_END.search(core)), excerpt
+        for mark in hit["marks"]:  # the word found, without the punctuation beside it
+            assert re.fullmatch(r"\w(.*\w)?", mark), (mark, excerpt)
+    assert any(query in " ".join(h["marks"]).lower() for h in hits)
+
+
 def test_markup_in_the_index_is_shown_as_text(page, demo_url):
     page.goto(demo_url + "search/?q=espresso")
     page.wait_for_selector(".search-hit mark")

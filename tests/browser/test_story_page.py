@@ -33,6 +33,8 @@ def test_the_story_page_shows_each_sentence_beside_its_picture_and_the_film_play
     for i, (sentence, file) in enumerate(STORY):
         shot = shots.nth(i)
         assert sentence in shot.locator(".story-sentence").inner_text()
+        shot.scroll_into_view_if_needed()  # the pictures load lazily, and reserve their size until they do
+        shot.locator("img").evaluate("img => img.decode()")  # rejects when the picture does not load
         assert shot.locator("img").evaluate("img => img.complete && img.naturalWidth > 0")
         assert shot.locator("a.story-map-link").get_attribute("href") == f"../../map/#item={file}"
     played = page.evaluate("""async () => {

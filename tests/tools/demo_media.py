@@ -336,7 +336,7 @@ def _colour_field(top: tuple[int, int, int], bottom: tuple[int, int, int], band:
     return make
 
 
-_GEN = "Electric Speech demo generator"
+_GEN = "Computed by Electric Speech"  # the creator the archive names for what the tool computed
 ARCHIVE = (
     # photographs as shipped
     ArchiveImage("photographs/chelsea.jpg", _photo("chelsea"),
