@@ -44,7 +44,7 @@ def test_dream_pages_films_and_index(built):
     assert 'href="pattern/"' in index and "Made by the machine" in index
     page = (out / "dreams" / "pattern" / "index.html").read_text("utf-8")
     assert 'src="before.jpg"' in page and 'src="dream.jpg"' in page and "Made by the machine" in page
-    assert "<dt>layer</dt><dd>3</dd>" in page and "<dt>seed</dt><dd>0</dd>" in page
+    assert "block 3" in page and "starting number (0)" in page  # the preset's layer and seed, in plain words
     assert 'href="../../archive/files/pattern.jpg"' in page
     assert (out / "dreams" / "pattern" / "dream.jpg").stat().st_size > 500
     atlas = (out / "dreams" / "atlas" / "index.html").read_text("utf-8")

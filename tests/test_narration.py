@@ -136,7 +136,8 @@ def narrated_site(root: Path, clip: Path, voice: str = "espeak-ng", front: str =
     film.mkdir(parents=True)
     shutil.copyfile(clip, film / "weather.mp4")
     (film / "index.md").write_text(f"---\ntitle: Weather\nvideo: weather.mp4\n{front}---\nEssay.\n")
-    write_toml(content, f'[narration]\nfilms = ["*"]\nvoice = "{voice}"\n[video]\npreset = "ultrafast"\n')
+    write_toml(content, f'[narration]\nfilms = ["*"]\nvoice = "{voice}"\ndescribed = true\n'
+                        '[video]\npreset = "ultrafast"\n')
     return content
 
 

@@ -49,6 +49,7 @@ def make_site(n: int, out: Path) -> None:
     from generator.archive.mapdata import LayerData, write_layer, write_manifest
     from generator.config import Settings
     from generator.model import SiteModel
+    from generator.site.map_page import first_data
     from generator.site.output import OutputTree
     from generator.site.render import add_assets, render_template
 
@@ -105,7 +106,9 @@ def make_site(n: int, out: Path) -> None:
     site = SiteModel(settings=Settings(), content_dir=out)
     site.map_url = "map/"
     render_template(site, "map.html", "map/index.html", tree, current="map", page_title="Map",
-                    body_class="dark map-page", map_version="bench", item_count=n, frame_count=0, description="")
+                    body_class="dark map-page", map_version="bench", item_count=n, frame_count=0, description="",
+                    layouts=[(lay["name"], lay.get("label", lay["name"])) for lay in manifest["layouts"]],
+                    default_layout=manifest["default_layout"], facets=[], taught=[], first_data=first_data(manifest))
     add_assets(tree)
     for rel, v in tree.files.items():
         dest = out / rel

@@ -54,6 +54,7 @@ def make_site(n: int, out: Path, tiles_min: int | None = None) -> dict:
     from generator.config import Settings
     from generator.model import SiteModel
     from generator.reporter import Reporter
+    from generator.site.map_page import first_data
     from generator.site.output import OutputTree
     from generator.site.render import add_assets, render_template
 
@@ -121,7 +122,9 @@ def make_site(n: int, out: Path, tiles_min: int | None = None) -> dict:
     site.map_url = "map/"
     render_template(site, "map.html", "map/index.html", tree, current="map", page_title="Map",
                     body_class="dark map-page", map_version=manifest["version"], item_count=n, frame_count=0,
-                    description="")
+                    description="",
+                    layouts=[(lay["name"], lay.get("label", lay["name"])) for lay in manifest["layouts"]],
+                    default_layout=manifest["default_layout"], facets=[], taught=[], first_data=first_data(manifest))
     add_assets(tree)
     for rel, v in tree.files.items():
         dest = out / rel
